@@ -1,0 +1,1 @@
+"""qrw: LLM query rewriting for e-commerce search."""

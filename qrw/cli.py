@@ -1,0 +1,208 @@
+"""The ``qrw`` console script: one click group, every command takes ``--conf`` and ``--set``.
+
+Commands import their stage lazily, so ``qrw --help`` and ``qrw lookup`` stay fast.
+Each command also runs under ``spark-submit jobs/<name>.py`` (same arguments).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+
+import click
+
+from .config import ConfigError, QrwConfig, load_config
+from .errors import QrwError
+
+
+def _config_options(fn: Callable) -> Callable:
+    """Add --conf/--set to a command and hand it a validated QrwConfig as ``cfg``."""
+
+    @click.option("--conf", "conf", default=None, help="YAML profile (default conf/local.yaml; 'cluster' for conf/cluster.yaml).")
+    @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting, e.g. --set engine.kind=hf (repeatable).")
+    @functools.wraps(fn)
+    def wrapper(conf: str | None, overrides: tuple[str, ...], **kwargs):
+        try:
+            cfg = load_config(conf, overrides)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+        try:
+            return fn(cfg=cfg, **kwargs)
+        except QrwError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _emit(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qrw")
+def main() -> None:
+    """qrw: LLM query rewriting for e-commerce search (Spark + vLLM + Delta)."""
+
+
+@main.command()
+@_config_options
+@click.option("--out", default=None, help="Where to write everything (default paths.data_dir).")
+@click.option("--stages", default=None, help="Comma-separated subset of stages to run (default: all).")
+def demo(cfg: QrwConfig, out: str | None, stages: str | None) -> None:
+    """The whole pipeline on the embedded sample world, on this machine."""
+    from .demo import run_demo
+
+    run_demo(cfg, out=out, stages=stages.split(",") if stages else None)
+
+
+@main.command("generate-world")
+@_config_options
+@click.option("--out", required=True, help="Folder for search_log, catalog, relevance_labels and truth tables.")
+@click.option("--format", "fmt", default="delta", type=click.Choice(["delta", "parquet", "csv", "jsonl"]))
+def generate_world_cmd(cfg: QrwConfig, out: str, fmt: str) -> None:
+    """Write the seeded sample world (sim.scale grows it to millions of events)."""
+    from .sim import describe, generate_world, write_world
+    from .spark import spark_session
+
+    world = generate_world(cfg.sim)
+    paths = write_world(spark_session(cfg), world, out, fmt=fmt)
+    _emit({"world": describe(world), "tables": paths})
+
+
+@main.command("build-training-data")
+@_config_options
+@click.option("--search-log", required=True)
+@click.option("--catalog", required=True)
+@click.option("--labels", default=None, help="Optional relevance_labels (ESCI or 0-3).")
+@click.option("--out", required=True)
+@click.option("--format", "fmt", default=None, help="Input format if the path does not tell (delta|parquet|csv|json).")
+def build_training_data_cmd(cfg: QrwConfig, search_log: str, catalog: str, labels: str | None, out: str, fmt: str | None) -> None:
+    """Mine SFT, GRPO and eval data from logs and catalog (Spark)."""
+    from .data.job import build_training_data
+
+    build_training_data(cfg, search_log=search_log, catalog=catalog, labels=labels, out=out, fmt=fmt)
+
+
+@main.group()
+def train() -> None:
+    """bootstrap | sft | grpo."""
+
+
+@train.command("bootstrap")
+@_config_options
+@click.option("--search-log", required=True)
+@click.option("--catalog", required=True)
+@click.option("--out", required=True)
+@click.option("--format", "fmt", default=None)
+def train_bootstrap(cfg: QrwConfig, search_log: str, catalog: str, out: str, fmt: str | None) -> None:
+    """Tokenizer + small base model pretrained on catalog and query text."""
+    from .train.bootstrap import bootstrap
+
+    bootstrap(cfg, search_log=search_log, catalog=catalog, out=out, fmt=fmt)
+
+
+@train.command("sft")
+@_config_options
+@click.option("--data", required=True, help="Output folder of build-training-data.")
+@click.option("--out", required=True)
+@click.option("--base", default=None, help="Base model dir (default: the bootstrap model under paths.data_dir).")
+def train_sft(cfg: QrwConfig, data: str, out: str, base: str | None) -> None:
+    """Multi-task SFT (rewrite generation + relevance tagging)."""
+    from .train.sft import train_sft as run
+
+    run(cfg, data=data, out=out, base=base)
+
+
+@train.command("grpo")
+@_config_options
+@click.option("--data", required=True)
+@click.option("--model", required=True, help="The SFT model dir (policy start and frozen relevance scorer).")
+@click.option("--out", required=True)
+def train_grpo(cfg: QrwConfig, data: str, model: str, out: str) -> None:
+    """GRPO with the fused relevance + conversion + rules reward."""
+    from .train.grpo import train_grpo as run
+
+    run(cfg, data=data, model=model, out=out)
+
+
+@main.command()
+@_config_options
+@click.option("--search-log", required=True)
+@click.option("--model", required=True)
+@click.option("--table", required=True, help="Delta path of rewrite_dictionary.")
+@click.option("--min-users", type=int, default=None, help="Distinct users a query needs (1 rewrites every query).")
+@click.option("--format", "fmt", default=None)
+def rewrite(cfg: QrwConfig, search_log: str, model: str, table: str, min_users: int | None, fmt: str | None) -> None:
+    """The nightly batch job: queries -> engine -> rewrite_dictionary (Delta MERGE)."""
+    from .rewrite.job import run_rewrite
+
+    if min_users is not None:
+        cfg.rewrite.min_users = min_users
+    run_rewrite(cfg, search_log=search_log, model=model, table=table, fmt=fmt)
+
+
+@main.command()
+@_config_options
+@click.option("--table", required=True)
+@click.option("--min-users", type=int, default=None)
+def publish(cfg: QrwConfig, table: str, min_users: int | None) -> None:
+    """Gate the latest dictionary version and publish it (non-zero exit when blocked)."""
+    from .serve.publish import publish as run
+
+    if min_users is not None:
+        cfg.serve.min_users = min_users
+    run(cfg, table=table)
+
+
+@main.command()
+@_config_options
+@click.option("--table", required=True)
+@click.option("--out", required=True, help="JSON Lines file to write.")
+def export(cfg: QrwConfig, table: str, out: str) -> None:
+    """JSON Lines snapshot of the published version."""
+    from .serve.export import export as run
+
+    run(cfg, table=table, out=out)
+
+
+@main.command()
+@_config_options
+@click.option("--table", required=True)
+@click.argument("query")
+def lookup(cfg: QrwConfig, table: str, query: str) -> None:
+    """What the online side would get for QUERY: one export-format JSON line, or null."""
+    from .serve.lookup import lookup as run
+
+    click.echo(json.dumps(run(cfg, table=table, query=query), ensure_ascii=False))
+
+
+@main.command()
+@_config_options
+@click.option("--table", required=True)
+@click.option("--to-version", type=int, default=None, help="A previously published dictionary version (default: the one before the live one).")
+def rollback(cfg: QrwConfig, table: str, to_version: int | None) -> None:
+    """Re-point publication to an earlier published version (a new log row; history is kept)."""
+    from .serve.versions import rollback as run
+
+    _emit(run(cfg, table, to_version=to_version))
+
+
+@main.command()
+@_config_options
+@click.option("--world", default=None, help="Sample-world folder with truth tables (default under paths.data_dir).")
+@click.option("--table", default=None, help="rewrite_dictionary to evaluate.")
+@click.option("--data", default=None, help="Training-data folder (held-out eval split).")
+@click.option("--model", "models", multiple=True, help="Model dirs to compare (repeatable).")
+@click.option("--out", default=None, help="Folder for metrics.json and report.html.")
+def evaluate(cfg: QrwConfig, world: str | None, table: str | None, data: str | None, models: tuple[str, ...], out: str | None) -> None:
+    """Offline metrics and an HTML report."""
+    from .eval.run import evaluate as run
+
+    run(cfg, world=world, table=table, data=data, models=list(models), out=out)
+
+
+if __name__ == "__main__":
+    main()

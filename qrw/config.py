@@ -1,0 +1,385 @@
+"""Typed configuration: ``conf/*.yaml`` profiles plus ``--set key=value`` overrides.
+
+Every job receives a :class:`QrwConfig`, never a loose dict. Unknown keys are
+errors that name the key (``extra="forbid"``), so a typo in a cron line fails
+loudly instead of silently running defaults.
+
+Each pipeline stage owns one section below; add fields to your own section.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+DEFAULT_PROFILE = "local.yaml"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SparkSection(Section):
+    master: str | None = Field("local[2]", description="None: take it from spark-submit")
+    app_name: str = "qrw"
+    #: Extra Spark properties, passed as-is (e.g. spark.executor.memory).
+    conf: dict[str, str] = Field(default_factory=dict)
+    #: Folder with pre-fetched Delta JARs (`scripts/fetch_delta_jars.sh`); when
+    #: set (or QRW_DELTA_JARS is), they go to spark.jars instead of Ivy resolution.
+    delta_jars_dir: str | None = None
+    #: Resolve Delta JARs from Maven Central with Ivy (cached under ivy_dir).
+    resolve_delta_packages: bool = True
+    ivy_dir: str = "~/.cache/qrw/ivy"
+    shuffle_partitions: int = 8
+    log_level: str = "WARN"
+
+
+class PathsSection(Section):
+    #: Root of everything `qrw demo` writes (world, training data, models, tables).
+    data_dir: str = "qrw-data"
+
+
+class InputSection(Section):
+    #: Longest query (characters, after trimming) the readers accept.
+    max_query_chars: int = 512
+    #: Session cut when session_id is null: same user, gap above this.
+    session_gap_minutes: int = 30
+
+
+class SimSection(Section):
+    seed: int = 7
+    #: Multiplies users/sessions; 1.0 makes ~tens of thousands of events in seconds.
+    scale: float = 1.0
+    days: int = 7
+
+
+class DataSection(Section):
+    """Training-data mining (qrw.data)."""
+
+    min_pair_support: int = 2
+    eval_fraction: float = 0.1
+    #: Share of relevance-tagging examples in the SFT mixture (rest: rewrite generation).
+    relevance_task_share: float = 0.5
+    #: Engagement weights on the query-product graph: an order says more than a click.
+    click_weight: float = 1.0
+    add_to_cart_weight: float = 2.0
+    order_weight: float = 4.0
+    #: Graph signal: weighted Jaccard of the two queries' product weights at least this.
+    min_graph_similarity: float = 0.1
+    #: Graph signal: only the top queries of a product (by weight) enter the self-join,
+    #: so one hot product cannot make the join quadratic.
+    max_queries_per_product: int = 50
+    #: Reformulation signal: share of q1's failing searches that moved to q2.
+    min_reformulation_confidence: float = 0.05
+    #: Catalog-derived targets: title words shared by this share of a query's engaged
+    #: products (by weight) become a synthetic rewrite.
+    catalog_targets: bool = True
+    catalog_word_share: float = 0.6
+    catalog_target_max_words: int = 5
+    #: Noisy-or weight of each signal in a pair's score (catalog targets are synthetic).
+    catalog_signal_weight: float = 0.5
+    #: Rewrites kept per query for the SFT rewrite task (best score first).
+    max_rewrites_per_query: int = 3
+    #: Relevance labels from behaviour: category-distribution similarity bounds.
+    same_category_min_sim: float = 0.5
+    different_category_max_sim: float = 0.1
+    #: Product-overlap (weighted Jaccard) at or above which two queries share the intent.
+    same_intent_min_overlap: float = 0.2
+    #: Candidate pairs per shared word for hard negatives (keeps the word join linear).
+    max_queries_per_word: int = 30
+    #: Each grade keeps at most this multiple of the smallest non-empty grade.
+    label_balance_ratio: float = 1.0
+    #: Products listed per GRPO prompt (most engaged first).
+    max_grpo_products: int = 20
+    #: Write corpus.txt (titles, descriptions, queries) for tokenizer/LM pretraining.
+    write_corpus: bool = True
+
+
+class ModelSizeSection(Section):
+    """Shape of the bootstrapped Qwen2 decoder (~4M parameters at the defaults, with a 4k vocab)."""
+
+    hidden_size: int = 256
+    intermediate_size: int = 704
+    num_layers: int = 4
+    #: head_dim = hidden_size / num_heads must be one vLLM's CPU backend supports (32, 64, 80, ...).
+    num_heads: int = 4
+    num_kv_heads: int = 2
+    max_position: int = 256
+
+
+class BootstrapSection(Section):
+    """Tokenizer + small LM pretrained on catalog text and queries (the embedded default base)."""
+
+    vocab_size: int = 4096
+    model: ModelSizeSection = Field(default_factory=ModelSizeSection)
+    #: Pretraining sequence length (texts are packed into blocks of this many tokens).
+    seq_len: int = 128
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    max_steps: int = 1500
+    #: Wall-clock cap in seconds (stops early; the cosine schedule still assumes max_steps).
+    time_budget_s: float | None = 300
+    #: Cap on texts gathered from catalog + queries + (query => clicked title) pairs.
+    max_texts: int = 200_000
+
+
+class SftSection(Section):
+    """Multi-task SFT (rewrite generation + relevance tagging) with TRL."""
+
+    #: Share of relevance-tagging rows in the training mixture (resampled); None: the data as written.
+    relevance_share: float | None = 0.5
+    max_examples: int | None = None
+    epochs: float = 2.0
+    max_steps: int = -1
+    time_budget_s: float | None = None
+    batch_size: int = 32
+    grad_accum: int = 1
+    learning_rate: float = 5e-4
+    lr_scheduler: str = "cosine"
+    warmup_ratio: float = 0.03
+    max_length: int = 192
+    save_steps: int = 200
+    save_total_limit: int = 2
+    #: Keep {out}/checkpoints after a successful run (they are what resume uses).
+    keep_checkpoints: bool = False
+    logging_steps: int = 25
+    eval_batch_size: int = 64
+    #: Cap on relevance_eval.jsonl rows scored at the end (None: all).
+    max_eval_examples: int | None = 2000
+    #: LoRA adapters (peft) instead of full fine-tuning, for large bases; merged before saving.
+    lora: bool = False
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    lora_target_modules: str | list[str] = "all-linear"
+
+
+class RewardWeightsSection(Section):
+    """Fusion weights of the GRPO reward parts (TRL reward_weights)."""
+
+    relevance: float = 1.0
+    conversion: float = 1.0
+    rules: float = 0.5
+
+
+class GrpoSection(Section):
+    """GRPO (TRL, transformers generation) with the fused relevance + conversion + rules reward."""
+
+    max_steps: int = 40
+    time_budget_s: float | None = None
+    prompts_per_step: int = 8
+    num_generations: int = 4
+    learning_rate: float = 2e-5
+    #: KL coefficient against the SFT model (0 = no reference model, TRL's default).
+    beta: float = 0.0
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_completion_length: int = 24
+    weights: RewardWeightsSection = Field(default_factory=RewardWeightsSection)
+    #: Conversion reward: BM25 top-K, gain per engaged product = orders/add_to_carts/clicks weights.
+    retrieval_k: int = 10
+    gain_orders: float = 3.0
+    gain_add_to_carts: float = 2.0
+    gain_clicks: float = 1.0
+    #: Rules reward: bounded rewrite length.
+    max_rewrite_chars: int = 80
+    max_rewrite_words: int = 12
+    #: Held-out grpo_eval.jsonl prompts for the before/after reward comparison, and samples per prompt.
+    eval_prompts: int = 128
+    eval_generations: int = 2
+    scorer_batch_size: int = 64
+    save_steps: int = 20
+    save_total_limit: int = 2
+    keep_checkpoints: bool = False
+    logging_steps: int = 5
+
+
+class TrainSection(Section):
+    """bootstrap / sft / grpo (qrw.train)."""
+
+    seed: int = 0
+    #: torch intra-op threads (this machine is shared: keep it low).
+    torch_threads: int = 2
+    #: "auto" (CUDA when present), "cpu" or "cuda".
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    bootstrap: BootstrapSection = Field(default_factory=BootstrapSection)
+    sft: SftSection = Field(default_factory=SftSection)
+    grpo: GrpoSection = Field(default_factory=GrpoSection)
+
+
+class EngineSection(Section):
+    """One engine per executor (qrw.engine)."""
+
+    kind: Literal["vllm", "hf", "fake"] = "vllm"
+    max_model_len: int = 256
+    dtype: str = "float32"
+    #: GiB of KV cache for vLLM on CPU (VLLM_CPU_KVCACHE_SPACE).
+    cpu_kvcache_gb: int = 1
+    gpu_memory_utilization: float = 0.85
+    enable_prefix_caching: bool = True
+    num_candidates: int = 4
+    temperature: float = 0.8
+    top_p: float = 0.95
+    max_new_tokens: int = 24
+    seed: int = 0
+    #: sample: n draws at temperature/top_p; beam: beam search of width n (deterministic).
+    decoding: Literal["sample", "beam"] = "sample"
+    #: Beam search only: score = sum logprob / len**length_penalty when ranking beams.
+    beam_length_penalty: float = 1.0
+    #: hf engine only: prompts per forward/generate call.
+    hf_batch_size: int = 16
+    #: fake engine only: a query containing any of these substrings makes the call raise (fault tests).
+    fake_fail_on: list[str] = Field(default_factory=list)
+
+
+class RewriteSection(Section):
+    """The nightly batch job (qrw.rewrite)."""
+
+    min_users: int = 2
+    #: Days of searches before the window end (None: the whole log up to it).
+    window_days: int | None = None
+    #: Window end day (YYYY-MM-DD, inclusive); None: the day of the log's last event.
+    date: str | None = None
+    top_k: int = 3
+    min_relevance: float = 0.5
+    #: Eligibility of a normalized query, in characters.
+    min_query_chars: int = 2
+    max_query_chars: int = 128
+    #: Segment filter by searches in the window: all, head (> tail_max_freq) or tail (<= tail_max_freq).
+    segment: Literal["all", "head", "tail"] = "all"
+    tail_max_freq: int = 5
+    #: Skip queries whose entry is younger than ttl_days for the same model_version.
+    incremental: bool = True
+    ttl_days: float = 7.0
+    #: Rerun even if this run_id already succeeded (incremental selection still applies).
+    force: bool = False
+    #: Ranking: score = relevance_weight * relevance + likelihood_weight * exp(mean token logprob).
+    relevance_weight: float = 0.7
+    likelihood_weight: float = 0.3
+    #: Longest rewrite kept (characters; cut at a word boundary).
+    max_rewrite_chars: int = 96
+    #: Engine slots = partitions of the inference stage; None: executors x GPUs (local[N]: N).
+    slots: int | None = None
+    #: Queries per generate()/score() call inside a task: bounds worker memory, keeps batches large.
+    chunk_size: int = 512
+    #: spark.sql.execution.arrow.maxRecordsPerBatch for the inference stage.
+    arrow_batch_size: int = 1024
+    #: Stage-level scheduling: GPUs (and CPUs, if set) each inference task requests; 0: no profile.
+    gpus_per_task: float = 0
+    cpus_per_task: int | None = None
+    #: Fault injection (tests): the first attempt of partition fail_partition raises after this many rows.
+    fail_once_after: int | None = None
+    fail_partition: int = 0
+    #: Progress bar when the master is local.
+    progress: bool = True
+
+
+class ServeSection(Section):
+    """Publish gates, export, lookup (qrw.serve)."""
+
+    #: Privacy: a query seen from fewer distinct users is never published.
+    min_users: int = Field(2, ge=1)
+    #: Coverage gate: share of publishable rows with a rewrite of relevance >= coverage_min_relevance.
+    min_coverage: float = Field(0.3, ge=0, le=1)
+    coverage_min_relevance: float = Field(0.5, ge=0, le=1)
+    #: Churn gate: share of keys (in both versions) whose top rewrite changed. A new model
+    #: legitimately churns more: publish it deliberately with --set serve.max_churn=1.
+    max_churn: float = Field(0.3, ge=0, le=1)
+    #: Size gate: publishable rows may fall by at most this share vs the published version.
+    max_size_drop: float = Field(0.2, ge=0, le=1)
+    #: Mean relevance of the top rewrite, over rows that have one.
+    min_mean_top_relevance: float = Field(0.4, ge=0, le=1)
+    #: Optional JSONL of {"query": ..., "expected": [words]}; a query hits when a rewrite holds an expected word.
+    golden_set: str | None = None
+    min_golden_hit_rate: float = Field(0.5, ge=0, le=1)
+
+
+class EvalSection(Section):
+    """Offline metrics and report (qrw.eval)."""
+
+
+class QrwConfig(Section):
+    profile: str = "local"
+    paths: PathsSection = Field(default_factory=PathsSection)
+    spark: SparkSection = Field(default_factory=SparkSection)
+    input: InputSection = Field(default_factory=InputSection)
+    sim: SimSection = Field(default_factory=SimSection)
+    data: DataSection = Field(default_factory=DataSection)
+    train: TrainSection = Field(default_factory=TrainSection)
+    engine: EngineSection = Field(default_factory=EngineSection)
+    rewrite: RewriteSection = Field(default_factory=RewriteSection)
+    serve: ServeSection = Field(default_factory=ServeSection)
+    eval: EvalSection = Field(default_factory=EvalSection)
+
+
+class ConfigError(ValueError):
+    """A profile or override that does not fit the schema; the message names the key."""
+
+
+_FREEFORM_MAPS = {"conf"}
+
+
+def _parse_scalar(text: str) -> Any:
+    """`--set` values are YAML scalars: 3 -> int, true -> bool, null -> None, [a,b] -> list."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _apply_override(tree: dict, assignment: str) -> None:
+    if "=" not in assignment:
+        raise ConfigError(f"--set expects key=value, got {assignment!r} (e.g. --set engine.kind=hf)")
+    key, value = assignment.split("=", 1)
+    parts = key.strip().split(".")
+    # Free-form maps (spark.conf) take the rest of the key whole and the value as text:
+    # spark.conf.spark.driver.memory=2g
+    raw = False
+    for i, part in enumerate(parts[:-1]):
+        if part in _FREEFORM_MAPS:
+            parts, raw = parts[: i + 1] + [".".join(parts[i + 1 :])], True
+            break
+    node = tree
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {key}: {part!r} is not a section")
+        node = child
+    node[parts[-1]] = value if raw else _parse_scalar(value)
+
+
+def _resolve_profile(conf: str | Path | None) -> Path:
+    if conf is None:
+        return CONF_DIR / DEFAULT_PROFILE
+    path = Path(conf).expanduser()
+    if not path.exists() and (CONF_DIR / path).exists():
+        path = CONF_DIR / path
+    if not path.exists() and (CONF_DIR / f"{path}.yaml").exists():
+        path = CONF_DIR / f"{path}.yaml"
+    if not path.exists():
+        raise ConfigError(f"config file {conf} not found (profiles live in {CONF_DIR})")
+    return path
+
+
+def load_config(conf: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> QrwConfig:
+    """Load a profile (default ``conf/local.yaml``; a bare name like ``cluster`` works) and apply overrides."""
+    path = _resolve_profile(conf)
+    try:
+        tree = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{path} must hold a mapping of sections")
+    for assignment in overrides:
+        _apply_override(tree, assignment)
+    try:
+        return QrwConfig.model_validate(tree)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid config ({path.name}): {problems}") from None

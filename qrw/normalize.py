@@ -1,0 +1,58 @@
+"""The one query normalization: the lookup key shared by data jobs, the batch
+job, export and `qrw lookup`.
+
+Rules (in order), chosen so that what users type differently but mean the same
+lands on one key, without merging different products:
+
+1. ``None`` -> ``""``; Unicode NFKC (full-width letters, ligatures, ``①`` -> ``1``).
+2. ``casefold()`` (stronger than lower(): ``ß`` -> ``ss``).
+3. Apostrophes are deleted, joining the word: ``men's`` -> ``mens``.
+4. ``&`` -> `` and ``.
+5. A ``.`` or ``,`` between two digits is a decimal point -> ``.``: ``2,5l`` and ``2.5l`` -> ``2.5l``.
+6. Every other character that is not a letter, digit or combining mark
+   (punctuation, symbols, emoji, control characters, ``-``, ``/``) becomes a space:
+   ``t-shirt`` -> ``t shirt``.
+7. Whitespace runs collapse to one space; the ends are trimmed.
+
+The result is idempotent: ``normalize(normalize(q)) == normalize(q)``.
+It never truncates; length limits are the readers' and the batch job's business.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize"]
+
+_APOSTROPHES = re.compile(r"['\u2019\u2018\u02bc`\u00b4]")
+_SPACES = re.compile(r"\s+")
+
+
+def _is_digit(ch: str) -> bool:
+    return unicodedata.category(ch) == "Nd"
+
+
+def _strip_symbols(text: str) -> str:
+    """Steps 5 and 6: keep letters/digits/marks and decimal points, space the rest."""
+    out = []
+    last = len(text) - 1
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch)[0] in "LNM":
+            out.append(ch)
+        elif ch in ".," and 0 < i < last and _is_digit(text[i - 1]) and _is_digit(text[i + 1]):
+            out.append(".")
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+def normalize(query: str | None) -> str:
+    """Map a raw query to its lookup key (see the module docstring for the rules)."""
+    if not query:
+        return ""
+    text = unicodedata.normalize("NFKC", query).casefold()
+    text = _APOSTROPHES.sub("", text)
+    text = text.replace("&", " and ")
+    text = _strip_symbols(text)
+    return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,52 @@
+"""normalize() is the lookup key: properties that must hold for any input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qrw.normalize import normalize
+
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+
+
+@given(ANY_TEXT)
+@settings(max_examples=400)
+def test_idempotent_and_tidy(q):
+    n = normalize(q)
+    assert normalize(n) == n
+    assert n == n.strip() and "  " not in n
+    assert not any(ch.isspace() and ch != " " for ch in n)
+    assert not any(ord(ch) < 32 for ch in n)
+
+
+@given(ANY_TEXT)
+def test_case_insensitive(q):
+    assert normalize(q) == normalize(q.casefold())
+
+
+@given(st.lists(st.text(alphabet="abcxyz019", min_size=1, max_size=8), min_size=1, max_size=6), st.sampled_from([" ", "  ", "\t", " - ", "!", "/"]))
+def test_separators_do_not_matter(words, sep):
+    assert normalize(sep.join(words)) == " ".join(words)
+
+
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ("  Adi  NO-Laces!! ", "adi no laces"),
+        ("Men's T-Shirt", "mens t shirt"),
+        ("ＡＢＣ ２,５L", "abc 2.5l"),
+        ("1.5 L kettle", "1.5 l kettle"),
+        ("65\" TV", "65 tv"),
+        ("h&m jeans", "h and m jeans"),
+        ("Straße", "strasse"),
+        ("red\x07 \x1b[31mshoes\x00", "red 31mshoes"),
+        ("🙂 shoes 👟", "shoes"),
+        ("café", "café"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_examples(raw, key):
+    assert normalize(raw) == key
