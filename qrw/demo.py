@@ -1,0 +1,219 @@
+"""`qrw demo`: the whole pipeline on the embedded sample world, on this machine.
+
+world -> training data -> bootstrap -> SFT -> GRPO -> nightly rewrite job -> publish ->
+export -> evaluate, each stage writing under ``paths.data_dir`` (default ./qrw-data).
+Stages are resumable: a stage whose output already exists is skipped (``--stages`` forces a
+subset to run again), so a second ``make demo`` takes seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .config import QrwConfig
+
+console = Console()
+
+STAGES = ("world", "data", "bootstrap", "sft", "grpo", "rewrite", "publish", "export", "evaluate")
+EXAMPLE_QUERIES = 8
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    root: Path
+
+    @property
+    def world(self) -> Path:
+        return self.root / "world"
+
+    @property
+    def training(self) -> Path:
+        return self.root / "training"
+
+    def model(self, name: str) -> Path:
+        return self.root / "models" / name
+
+    @property
+    def dictionary(self) -> Path:
+        return self.root / "tables" / "rewrite_dictionary"
+
+    @property
+    def export(self) -> Path:
+        return self.root / "export" / "rewrites.jsonl"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report"
+
+
+def _done(stage: str, p: DemoPaths) -> bool:
+    marks = {
+        "world": p.world / "search_log" / "_delta_log",
+        "data": p.training / "summary.json",
+        "bootstrap": p.model("base") / "qrw_model.json",
+        "sft": p.model("sft") / "qrw_model.json",
+        "grpo": p.model("grpo") / "qrw_model.json",
+        "export": p.export,
+        "evaluate": p.report / "metrics.json",
+    }
+    mark = marks.get(stage)
+    return bool(mark and mark.exists())
+
+
+def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = None) -> dict:
+    p = DemoPaths(Path(out or cfg.paths.data_dir).resolve())
+    p.root.mkdir(parents=True, exist_ok=True)
+    unknown = set(stages or []) - set(STAGES)
+    if unknown:
+        from .errors import QrwError
+
+        raise QrwError(f"unknown demo stage(s) {sorted(unknown)}; choose from {', '.join(STAGES)}")
+    forced = set(stages or [])
+    timings: dict[str, float] = {}
+    steps: dict[str, Callable[[], object]] = {
+        "world": lambda: _world(cfg, p),
+        "data": lambda: _data(cfg, p),
+        "bootstrap": lambda: _bootstrap(cfg, p),
+        "sft": lambda: _sft(cfg, p),
+        "grpo": lambda: _grpo(cfg, p),
+        "rewrite": lambda: _rewrite(cfg, p),
+        "publish": lambda: _publish(cfg, p),
+        "export": lambda: _export(cfg, p),
+        "evaluate": lambda: _evaluate(cfg, p),
+    }
+    for stage in STAGES:
+        if stages and stage not in forced:
+            continue
+        if not forced and _done(stage, p):
+            console.print(f"[dim]- {stage}: done earlier, skipped (qrw demo --stages {stage} reruns it)[/dim]")
+            continue
+        console.rule(f"[bold]{stage}")
+        start = time.perf_counter()
+        steps[stage]()
+        timings[stage] = round(time.perf_counter() - start, 1)
+        console.print(f"[green]{stage}[/green] took {timings[stage]} s")
+    _print_examples(cfg, p)
+    _print_where(p, timings)
+    return {"timings": timings, "root": str(p.root)}
+
+
+def _world(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .sim import describe, generate_world, write_world
+    from .spark import spark_session
+
+    world = generate_world(cfg.sim)
+    if p.world.exists():
+        shutil.rmtree(p.world)
+    write_world(spark_session(cfg), world, str(p.world), fmt="delta")
+    console.print(describe(world))
+
+
+def _data(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .data.job import build_training_data
+
+    build_training_data(
+        cfg,
+        search_log=str(p.world / "search_log"),
+        catalog=str(p.world / "catalog"),
+        labels=str(p.world / "relevance_labels"),
+        out=str(p.training),
+        fmt=None,
+    )
+
+
+def _bootstrap(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .train.bootstrap import bootstrap
+
+    bootstrap(cfg, search_log=str(p.world / "search_log"), catalog=str(p.world / "catalog"), out=str(p.model("base")), fmt=None)
+
+
+def _sft(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .train.sft import train_sft
+
+    train_sft(cfg, data=str(p.training), out=str(p.model("sft")), base=str(p.model("base")))
+
+
+def _grpo(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .train.grpo import train_grpo
+
+    train_grpo(cfg, data=str(p.training), model=str(p.model("sft")), out=str(p.model("grpo")))
+
+
+def _final_model(p: DemoPaths) -> Path:
+    for name in ("grpo", "sft"):
+        if (p.model(name) / "qrw_model.json").exists():
+            return p.model(name)
+    from .errors import QrwError
+
+    raise QrwError(f"no trained model under {p.root / 'models'}: run `qrw demo --stages sft`")
+
+
+def _rewrite(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .rewrite.job import run_rewrite
+
+    run_rewrite(cfg, search_log=str(p.world / "search_log"), model=str(_final_model(p)), table=str(p.dictionary), fmt=None)
+
+
+def _publish(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .serve.publish import publish
+
+    publish(cfg, table=str(p.dictionary))
+
+
+def _export(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .serve.export import export
+
+    p.export.parent.mkdir(parents=True, exist_ok=True)
+    export(cfg, table=str(p.dictionary), out=str(p.export))
+
+
+def _evaluate(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .eval.run import evaluate
+
+    models = [str(p.model(n)) for n in ("sft", "grpo") if (p.model(n) / "qrw_model.json").exists()]
+    evaluate(cfg, world=str(p.world), table=str(p.dictionary), data=str(p.training), models=models, out=str(p.report))
+
+
+def _print_examples(cfg: QrwConfig, p: DemoPaths) -> None:
+    """A few rows of the export: what the online side gets for real user queries."""
+    if not p.export.exists():
+        return
+    rows = [json.loads(line) for line in p.export.read_text().splitlines()[:200]]
+    rows = [r for r in rows if r.get("rewrites")][:EXAMPLE_QUERIES]
+    if not rows:
+        return
+    table = Table(title="Sample of the published rewrite dictionary")
+    table.add_column("query (normalized)")
+    table.add_column("best rewrite")
+    table.add_column("relevance", justify="right")
+    for r in rows:
+        best = r["rewrites"][0]
+        table.add_row(r["query"], best["rewrite"], f"{best['relevance']:.2f}")
+    console.print(table)
+
+
+def _print_where(p: DemoPaths, timings: dict[str, float]) -> None:
+    table = Table(title=f"qrw demo: outputs under {p.root}")
+    table.add_column("what")
+    table.add_column("where")
+    for what, where in [
+        ("sample world (Delta)", p.world),
+        ("training data", p.training),
+        ("models", p.root / "models"),
+        ("rewrite_dictionary (Delta)", p.dictionary),
+        ("export (JSON Lines)", p.export),
+        ("report", p.report / "report.html"),
+    ]:
+        table.add_row(what, str(where))
+    console.print(table)
+    if timings:
+        console.print("stage seconds: " + ", ".join(f"{k} {v}" for k, v in timings.items()))
+    console.print(f"try: .venv/bin/qrw lookup --table {p.dictionary} \"<a query>\"")
