@@ -20,6 +20,9 @@ does not use offset"), so only the engine-level seed is used.
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 import logging
 import os
 import time
@@ -74,7 +77,8 @@ class VllmEngine:
         if self.on_gpu:
             kwargs["gpu_memory_utilization"] = cfg.gpu_memory_utilization
         try:
-            self.llm = LLM(**kwargs)
+            with _llvmlite_hidden():
+                self.llm = LLM(**kwargs)
         except Exception as exc:  # vLLM raises many types; the user needs the model dir and the cause
             raise EngineError(f"vLLM could not load {self.model_dir}: {type(exc).__name__}: {exc}") from exc
         self.prompts = PromptBuilder(self.llm.get_tokenizer(), self.model_dir, cfg.max_model_len, cfg.max_new_tokens)
@@ -218,3 +222,21 @@ class VllmEngine:
             import torch
 
             torch.cuda.empty_cache()
+
+
+@contextlib.contextmanager
+def _llvmlite_hidden():
+    """Hide llvmlite's modules from vLLM's start-up scan of sys.modules.
+
+    vLLM rebinds Triton kernels by walking every loaded module and calling
+    ``vars(value).get(...)``; llvmlite (pulled in by numba, e.g. via bm25s) holds
+    objects whose ``__dict__`` is not a dict, which makes that scan raise
+    AttributeError. The modules are put back untouched right after start-up.
+    """
+    hidden = {name: mod for name, mod in sys.modules.items() if name == "llvmlite" or name.startswith("llvmlite.")}
+    for name in hidden:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        sys.modules.update(hidden)
