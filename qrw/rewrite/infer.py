@@ -1,0 +1,379 @@
+"""The inference stage: a ``mapInArrow`` function that turns query batches into dictionary rows.
+
+Inside each Spark task:
+
+- the task's GPU address (stage-level scheduling) picks the engine's device;
+- ``get_engine`` returns the Python worker's ONE cached engine (loaded on the
+  first task of the worker, reused by every later batch, partition and run);
+- queries are gathered into large chunks (``rewrite.chunk_size``): ONE
+  ``generate`` call, then ONE ``score`` call over all surviving candidates of the
+  chunk, so the engine batches freely and the shared prompt prefix is cached;
+- a query that breaks the engine cannot take the task down: the chunk is retried
+  query by query and only the failing query gets empty rewrites (with ``error``).
+  If *every* query of a chunk fails the engine itself is broken and the task
+  fails, so Spark retries it and a broken engine never writes a night of empties.
+
+Per-row bookkeeping columns (device, partition, attempt, tokens, engine time)
+go to the staging table, so the run summary and per-partition throughput come
+from what was actually committed (a retried attempt's partial work is not counted).
+Per-partition values are carried by the partition's first row (``load_ms``) or
+apportioned per query (``engine_ms``), so sums over rows are exact.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..config import EngineSection, RewriteSection
+from .postprocess import clean_candidates, rank
+
+REWRITES_TYPE = pa.list_(pa.struct([("rewrite", pa.string()), ("relevance", pa.float64()), ("score", pa.float64())]))
+
+#: Output of the inference function (Spark DDL and the same schema in Arrow).
+OUTPUT_DDL = (
+    "query_norm string, query string, query_freq long, distinct_users long, "
+    "rewrites array<struct<rewrite:string,relevance:double,score:double>>, "
+    "device string, partition_id int, attempt int, candidates int, kept int, "
+    "gen_tokens long, engine_ms double, load_ms double, rss_peak_mb double, worker_pid int, error string"
+)
+OUTPUT_ARROW = pa.schema(
+    [
+        ("query_norm", pa.string()),
+        ("query", pa.string()),
+        ("query_freq", pa.int64()),
+        ("distinct_users", pa.int64()),
+        ("rewrites", REWRITES_TYPE),
+        ("device", pa.string()),
+        ("partition_id", pa.int32()),
+        ("attempt", pa.int32()),
+        ("candidates", pa.int32()),
+        ("kept", pa.int32()),
+        ("gen_tokens", pa.int64()),
+        ("engine_ms", pa.float64()),
+        ("load_ms", pa.float64()),
+        ("rss_peak_mb", pa.float64()),
+        ("worker_pid", pa.int32()),
+        ("error", pa.string()),
+    ]
+)
+
+
+class InjectedFault(RuntimeError):
+    """Raised by ``rewrite.fail_once_after`` to prove Spark retries a task and the result is unchanged."""
+
+
+@dataclass(frozen=True)
+class InferSettings:
+    """Everything a task needs, pickled once into the closure (no SparkSession in workers)."""
+
+    engine: EngineSection
+    model_dir: str
+    model_version: str
+    num_candidates: int
+    top_k: int
+    min_relevance: float
+    relevance_weight: float
+    likelihood_weight: float
+    max_rewrite_chars: int
+    chunk_size: int
+    fail_once_after: int | None = None
+    fail_partition: int = 0
+    #: Local runs only: a folder where tasks report rows done, for the driver's progress bar.
+    progress_dir: str | None = None
+
+    @classmethod
+    def from_config(cls, engine: EngineSection, rewrite: RewriteSection, *, model_dir: str, model_version: str, progress_dir: str | None = None) -> "InferSettings":
+        return cls(
+            engine=engine,
+            model_dir=model_dir,
+            model_version=model_version,
+            num_candidates=engine.num_candidates,
+            top_k=rewrite.top_k,
+            min_relevance=rewrite.min_relevance,
+            relevance_weight=rewrite.relevance_weight,
+            likelihood_weight=rewrite.likelihood_weight,
+            max_rewrite_chars=rewrite.max_rewrite_chars,
+            chunk_size=max(1, rewrite.chunk_size),
+            fail_once_after=rewrite.fail_once_after,
+            fail_partition=rewrite.fail_partition,
+            progress_dir=progress_dir,
+        )
+
+
+@dataclass
+class TaskInfo:
+    partition: int = 0
+    attempt: int = 0
+    device: str = "cpu"
+    rows_in: int = 0
+    rows_out: int = 0
+    engine_s: float = 0.0
+    load_s: float = 0.0
+    gen_tokens: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this Python worker (Linux VmHWM; ru_maxrss elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def task_gpu() -> tuple[int, int, str | None]:
+    """(partition, attempt, GPU address or None) of the running Spark task (0, 0, None outside Spark)."""
+    from pyspark import TaskContext
+
+    ctx = TaskContext.get()
+    if ctx is None:
+        return 0, 0, None
+    gpu = (ctx.resources() or {}).get("gpu")
+    address = gpu.addresses[0] if gpu is not None and gpu.addresses else None
+    return ctx.partitionId(), ctx.attemptNumber(), address
+
+
+def _robust(call: Callable[[list], list], items: list) -> tuple[list, list[str | None]]:
+    """``call(items)``; when the batch fails, item by item. Returns results (None = failed) and errors.
+
+    Raises when every item of a multi-item batch fails: that is a broken engine, not a bad query.
+    """
+    try:
+        return list(call(items)), [None] * len(items)
+    except Exception as batch_exc:  # noqa: BLE001 - any engine error; isolated below
+        results, errors = [], []
+        for item in items:
+            try:
+                results.append(call([item])[0])
+                errors.append(None)
+            except Exception as exc:  # noqa: BLE001
+                results.append(None)
+                errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+        if len(items) > 1 and all(e is not None for e in errors):
+            raise batch_exc
+        return results, errors
+
+
+def process_chunk(rows: dict[str, list], engine, settings: InferSettings) -> tuple[dict[str, list], float, int]:
+    """One generate + one score call for a chunk of queries -> output columns, engine seconds, generated tokens."""
+    keys = rows["query_norm"]
+    t0 = time.perf_counter()
+    generated, gen_errors = _robust(lambda qs: engine.generate(qs, settings.num_candidates), list(keys))
+    cleaned = []
+    for key, cands in zip(keys, generated):
+        cleaned.append(clean_candidates(key, cands or [], settings.max_rewrite_chars))
+    pairs = [(key, c.text) for key, cl in zip(keys, cleaned) for c in cl]
+    scores, _ = _robust(engine.score, pairs) if pairs else ([], [])
+    engine_s = time.perf_counter() - t0
+
+    out = {name: [] for name in ("rewrites", "candidates", "kept", "gen_tokens", "error")}
+    pos = 0
+    total_tokens = 0
+    for cands, cl, err in zip(generated, cleaned, gen_errors):
+        rel = scores[pos : pos + len(cl)]
+        pos += len(cl)
+        # A pair whose scoring failed alone is dropped (None), never guessed.
+        usable = [(c, r) for c, r in zip(cl, rel) if r is not None]
+        rewrites = rank(
+            [c for c, _ in usable],
+            [r for _, r in usable],
+            top_k=settings.top_k,
+            min_relevance=settings.min_relevance,
+            relevance_weight=settings.relevance_weight,
+            likelihood_weight=settings.likelihood_weight,
+        )
+        tokens = sum(int(c.num_tokens or 0) for c in (cands or []))
+        total_tokens += tokens
+        out["rewrites"].append(rewrites)
+        out["candidates"].append(len(cands or []))
+        out["kept"].append(len(rewrites))
+        out["gen_tokens"].append(tokens)
+        out["error"].append(err)
+    return out, engine_s, total_tokens
+
+
+def _report_progress(settings: InferSettings, info: TaskInfo) -> None:
+    if not settings.progress_dir:
+        return
+    try:
+        path = Path(settings.progress_dir) / f"p{info.partition}"
+        tmp = path.with_suffix(f".{info.attempt}.tmp")
+        tmp.write_text(str(info.rows_out))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # progress is cosmetic
+
+
+def log_partition(info: TaskInfo, model_version: str) -> None:
+    """One line per partition in the executor's stderr: the numbers to watch on a cluster."""
+    wall = time.perf_counter() - info.started
+    busy = max(info.engine_s, 1e-9)
+    print(
+        f"qrw.rewrite partition={info.partition} attempt={info.attempt} device={info.device} "
+        f"model={model_version} queries={info.rows_out} engine_s={info.engine_s:.2f} load_s={info.load_s:.2f} "
+        f"wall_s={wall:.2f} queries_per_s={info.rows_out / busy:.1f} gen_tokens={info.gen_tokens} "
+        f"tokens_per_s={info.gen_tokens / busy:.1f} peak_rss_mb={peak_rss_mb():.0f}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def infer_partition(
+    batches: Iterator[pa.RecordBatch],
+    settings: InferSettings,
+    engine_factory: Callable[[], object],
+    info: TaskInfo,
+) -> Iterator[pa.RecordBatch]:
+    """The body of a task: chunks of input rows -> Arrow batches of :data:`OUTPUT_ARROW`.
+
+    ``engine_factory`` is called lazily, so an empty partition never loads a model.
+    """
+    engine = None
+    pending: dict[str, list] = {c: [] for c in ("query_norm", "query", "query_freq", "distinct_users")}
+
+    def flush(chunk: dict[str, list]) -> pa.RecordBatch:
+        nonlocal engine
+        if engine is None:
+            t0 = time.perf_counter()
+            engine = engine_factory()
+            info.load_s = time.perf_counter() - t0
+            if getattr(engine, "model_version", settings.model_version) != settings.model_version:
+                print(
+                    f"qrw.rewrite WARNING: engine model_version {engine.model_version!r} != run's {settings.model_version!r}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        first = info.rows_out == 0
+        n = len(chunk["query_norm"])
+        out, engine_s, tokens = process_chunk(chunk, engine, settings)
+        info.engine_s += engine_s
+        info.gen_tokens += tokens
+        info.rows_out += n
+        rss = peak_rss_mb()
+        data = {
+            **chunk,
+            **out,
+            "device": [info.device] * n,
+            "partition_id": [info.partition] * n,
+            "attempt": [info.attempt] * n,
+            "engine_ms": [engine_s * 1000.0 / n] * n,
+            "load_ms": [info.load_s * 1000.0 if (first and i == 0) else 0.0 for i in range(n)],
+            "rss_peak_mb": [rss] * n,
+            "worker_pid": [os.getpid()] * n,
+        }
+        _report_progress(settings, info)
+        return pa.RecordBatch.from_pydict(data, schema=OUTPUT_ARROW)
+
+    for batch in batches:
+        cols = batch.to_pydict()
+        for name in pending:
+            pending[name].extend(cols[name])
+        info.rows_in += batch.num_rows
+        if (
+            settings.fail_once_after is not None
+            and info.attempt == 0
+            and info.partition == settings.fail_partition
+            and info.rows_in > settings.fail_once_after
+        ):
+            raise InjectedFault(
+                f"rewrite.fail_once_after={settings.fail_once_after}: partition {info.partition} attempt 0 "
+                f"fails after {info.rows_in} rows (fault injection; the retry succeeds)"
+            )
+        while len(pending["query_norm"]) >= settings.chunk_size:
+            chunk = {k: v[: settings.chunk_size] for k, v in pending.items()}
+            pending = {k: v[settings.chunk_size :] for k, v in pending.items()}
+            yield flush(chunk)
+    if pending["query_norm"]:
+        yield flush(pending)
+    if info.rows_out:
+        log_partition(info, settings.model_version)
+
+
+#: Set in the environment of the inference UDF only (see :func:`engine_worker_pool`).
+ENGINE_POOL_ENV = "QRW_ENGINE_WORKER"
+
+
+def torch_libgomp() -> str | None:
+    """The OpenMP runtime shipped with torch (found without importing torch)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.origin:
+        return None
+    lib = Path(spec.origin).parent / "lib" / "libgomp.so.1"
+    return str(lib) if lib.exists() else None
+
+
+def worker_env(settings: InferSettings, *, local: bool, preload: str | None = "auto") -> dict[str, str]:
+    """Environment of the inference workers: the pool key, in-process vLLM, and the OpenMP preload.
+
+    Why the preload: vLLM on CPU wants its OpenMP runtime loaded first (``LD_PRELOAD``),
+    which only works for a process started with it; a Python worker is such a process.
+    "auto" uses torch's libgomp on a local master only (on a cluster the driver's path
+    may not exist on executors: set ``spark.executorEnv.LD_PRELOAD`` there instead).
+    """
+    env = {ENGINE_POOL_ENV: f"{settings.engine.kind}:{settings.model_version}", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
+    if preload == "auto":
+        preload = torch_libgomp() if local and settings.engine.kind == "vllm" else None
+    if preload:
+        env["LD_PRELOAD"] = preload
+    return env
+
+
+@contextmanager
+def engine_worker_pool(sc, settings: InferSettings, preload: str | None = "auto"):
+    """Give the inference stage its own pool of Python workers while its UDF is created.
+
+    Why: Spark keys Python worker pools by their environment variables, and a UDF
+    captures ``sc.environment`` when it is created. Without this, the engine's worker
+    goes back to the shared pool, the next CPU UDF (e.g. normalize) may take it, and
+    the next inference task may land on a worker *without* an engine and load a second
+    model (twice the memory; on a GPU, an out-of-memory). With a dedicated pool every
+    inference task reuses a worker that already holds its engine.
+    Idle pools are reaped by Spark after about a minute, which ends a run's engines.
+    """
+    from .sharding import local_cores
+
+    added = worker_env(settings, local=local_cores(sc.master) is not None, preload=preload)
+    previous = {k: sc.environment.get(k) for k in added}
+    sc.environment.update(added)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                sc.environment.pop(key, None)
+            else:
+                sc.environment[key] = value
+
+
+def make_infer_fn(settings: InferSettings) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The function handed to ``DataFrame.mapInArrow`` (a closure over picklable settings only)."""
+
+    def infer(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+        partition, attempt, gpu = task_gpu()
+        info = TaskInfo(partition=partition, attempt=attempt, device=gpu if gpu is not None else "cpu")
+
+        def factory():
+            from ..engine import get_engine
+
+            return get_engine(settings.engine, settings.model_dir, device=gpu)
+
+        yield from infer_partition(batches, settings, factory, info)
+
+    return infer
+

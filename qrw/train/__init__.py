@@ -1,0 +1,5 @@
+"""Training: bootstrap (tokenizer + small base LM), multi-task SFT, GRPO with fused rewards.
+
+Heavy imports (torch, transformers, TRL) live in the submodules so that
+``import qrw.train`` stays cheap for the CLI.
+"""

@@ -1,0 +1,201 @@
+"""``qrw train bootstrap``: the embedded default base model, built from our own data.
+
+Nothing can be downloaded here, so the paper's "pretrained on user data and product
+information" stage is done at CPU scale: a byte-level BPE tokenizer and a few-million
+parameter Qwen2 decoder pretrained (next-token loss) on catalog titles, descriptions,
+brands and categories, search queries, and (query => engaged product title) pairs.
+A real checkpoint (e.g. Qwen2.5) can replace this via ``qrw train sft --base``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from pathlib import Path
+
+from ..config import QrwConfig
+from ..errors import QrwError
+from ..prompts import RELEVANCE_GRADE_MEANING, SYSTEM_PROMPT, relevance_messages, rewrite_messages
+
+log = logging.getLogger(__name__)
+
+
+def collect_texts(spark, search_log: str, catalog: str, fmt: str | None, cfg: QrwConfig) -> dict[str, list[str]]:
+    """Catalog text, distinct queries and (query => engaged title) pairs, via the contract readers.
+
+    user_id is only used inside Spark to attach a query to the click that followed it;
+    it never reaches the texts.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from ..io import read_catalog, read_search_log
+
+    cap = cfg.train.bootstrap.max_texts
+    products = read_catalog(spark, catalog, fmt=fmt).valid
+    events = read_search_log(spark, search_log, cfg.input, fmt=fmt).valid
+
+    catalog_rows = products.select("product_id", "title", "brand", "category", "description").limit(cap).collect()
+    catalog_texts = []
+    for r in catalog_rows:
+        head = " | ".join(x for x in (r["title"], r["brand"], r["category"]) if x)
+        catalog_texts.append(head)
+        if r["description"]:
+            catalog_texts.append(f"{r['title']}. {r['description']}")
+
+    queries = [
+        r["query"]
+        for r in events.where(F.col("event_type") == "search")
+        .groupBy("query")
+        .count()
+        .orderBy(F.desc("count"), "query")
+        .limit(cap)
+        .collect()
+    ]
+
+    # The query an engagement belongs to: its own, else the last search before it in the session
+    # (or the same user's stream when session_id is null).
+    session = F.coalesce(F.col("session_id"), F.concat(F.lit("u:"), F.col("user_id")))
+    w = Window.partitionBy(session).orderBy("event_time").rowsBetween(Window.unboundedPreceding, 0)
+    last_search = F.last(F.when(F.col("event_type") == "search", F.col("query")), ignorenulls=True).over(w)
+    engaged = (
+        events.withColumn("q", F.coalesce(F.col("query"), last_search))
+        .where((F.col("event_type") != "search") & F.col("q").isNotNull())
+        .select(F.col("q").alias("query"), "product_id")
+        .distinct()
+        .join(products.select("product_id", "title"), "product_id")
+        .limit(cap)
+        .collect()
+    )
+    pairs = [f"{r['query']} => {r['title']}" for r in engaged]
+    return {"catalog": catalog_texts, "queries": queries, "pairs": pairs}
+
+
+def prompt_texts(queries: list[str], n: int = 200) -> list[str]:
+    """Rendered prompt contents, so the tokenizer has compact tokens for the fixed template text."""
+    texts = [SYSTEM_PROMPT, *RELEVANCE_GRADE_MEANING.values()]
+    for q in queries[:n]:
+        for m in rewrite_messages(q) + relevance_messages(q, q):
+            texts.append(m["content"])
+    return texts
+
+
+def pack_blocks(tokenizer, texts: list[str], seq_len: int, seed: int) -> list[list[int]]:
+    """Shuffle texts, join them with <|endoftext|>, cut into ``seq_len`` blocks (no padding waste)."""
+    from .tokenizer import EOT
+
+    texts = list(texts)
+    random.Random(seed).shuffle(texts)
+    eot = tokenizer.convert_tokens_to_ids(EOT)
+    stream: list[int] = []
+    for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]:
+        stream.extend(ids)
+        stream.append(eot)
+    return [stream[i : i + seq_len] for i in range(0, len(stream) - seq_len + 1, seq_len)]
+
+
+def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir: Path) -> dict:
+    """Next-token pretraining with the HF Trainer under a step and wall-clock budget."""
+    from datasets import Dataset
+    from transformers import DataCollatorForLanguageModeling, Trainer, TrainingArguments
+
+    from .callbacks import TimeBudget
+    from .modeling import use_cpu
+
+    b = cfg.train.bootstrap
+    n_eval = min(64, max(1, len(blocks) // 50))
+    train_ds = Dataset.from_dict({"input_ids": blocks[n_eval:]})
+    eval_ds = Dataset.from_dict({"input_ids": blocks[:n_eval]})
+    args = TrainingArguments(
+        output_dir=str(workdir),
+        max_steps=b.max_steps,
+        per_device_train_batch_size=b.batch_size,
+        per_device_eval_batch_size=b.batch_size,
+        learning_rate=b.learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=min(100, max(1, b.max_steps // 20)),
+        weight_decay=0.01,
+        logging_steps=max(1, min(50, b.max_steps // 10)),
+        save_strategy="no",
+        report_to="none",
+        seed=cfg.train.seed,
+        use_cpu=use_cpu(cfg.train),
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+    )
+    budget = TimeBudget(b.time_budget_s, cfg.train.budget_clock)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
+        callbacks=[budget],
+    )
+    start, start_cpu = time.monotonic(), time.process_time()
+    result = trainer.train()
+    seconds, cpu_seconds = time.monotonic() - start, time.process_time() - start_cpu
+    metrics = trainer.evaluate()
+    steps = trainer.state.global_step
+    return {
+        "steps": steps,
+        "train_loss": round(result.training_loss, 4),
+        "eval_loss": round(metrics["eval_loss"], 4),
+        "train_seconds": round(seconds, 1),
+        "train_cpu_seconds": round(cpu_seconds, 1),
+        "tokens_seen": steps * b.batch_size * b.seq_len,
+        "stopped_by_time_budget": budget.stopped_early,
+    }
+
+
+def bootstrap_from_texts(cfg: QrwConfig, texts: dict[str, list[str]], out: str | Path, sources: dict | None = None) -> Path:
+    """Tokenizer + pretraining from already-gathered texts (the Spark-free half; tests use it)."""
+    import shutil
+
+    from .modeling import init_model, param_count, save_model_dir, setup_torch
+    from .tokenizer import train_tokenizer
+
+    setup_torch(cfg.train)
+    b = cfg.train.bootstrap
+    corpus = texts.get("catalog", []) + texts.get("queries", []) + texts.get("pairs", [])
+    if len(corpus) < 10:
+        raise QrwError(
+            f"only {len(corpus)} catalog/query texts to pretrain on; the search log and catalog look empty "
+            "(check the reader counts and rejects)"
+        )
+    out = Path(out)
+    tokenizer = train_tokenizer(corpus + prompt_texts(texts.get("queries", [])), b.vocab_size, b.model.max_position)
+    blocks = pack_blocks(tokenizer, corpus, b.seq_len, cfg.train.seed)
+    if len(blocks) < 2:
+        raise QrwError(f"the texts make only {len(blocks)} blocks of {b.seq_len} tokens; lower train.bootstrap.seq_len")
+    model = init_model(tokenizer, b.model, seed=cfg.train.seed)
+    log.info("bootstrap: %d texts, %d blocks, vocab %d, %d params", len(corpus), len(blocks), len(tokenizer), param_count(model))
+    workdir = out / "_pretrain"
+    stats = pretrain(model, tokenizer, blocks, cfg, workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
+    save_model_dir(
+        model,
+        tokenizer,
+        out,
+        kind="bootstrap",
+        base=None,
+        data={**(sources or {}), "texts": {k: len(v) for k, v in texts.items()}, "blocks": len(blocks)},
+        training_config=cfg.train.bootstrap.model_dump(),
+        params=param_count(model),
+        vocab_size=len(tokenizer),
+        metrics=stats,
+    )
+    log.info("bootstrap model written to %s (%s)", out, stats)
+    return out
+
+
+def bootstrap(cfg: QrwConfig, *, search_log: str, catalog: str, out: str, fmt: str | None = None) -> Path:
+    """``qrw train bootstrap``: read the raw inputs with Spark, then tokenizer + pretraining."""
+    from ..spark import spark_session
+
+    from .common import setup_logging
+
+    setup_logging()
+    texts = collect_texts(spark_session(cfg), search_log, catalog, fmt, cfg)
+    return bootstrap_from_texts(cfg, texts, out, sources={"search_log": search_log, "catalog": catalog})

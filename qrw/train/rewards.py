@@ -1,0 +1,190 @@
+"""The GRPO reward parts, written once: relevance, conversion, rules, and their fusion.
+
+Each part is a TRL reward function (``__call__(prompts, completions, **columns)``
+returning one float per completion, named by ``__name__`` so TRL logs it as
+``rewards/<name>/mean``). Fusion is TRL's ``reward_weights``; :func:`fuse` is the
+same weighted sum for the before/after evaluation.
+
+- relevance: a FROZEN copy of the SFT model tags (query, rewrite) with the relevance
+  task; reward = expected grade / 2 from the label-token probabilities. It guards the
+  intent: a rewrite that retrieves well but changes what the shopper wants scores low.
+- conversion: offline search-engine feedback. BM25 over the catalog (index built once)
+  retrieves top-K for the rewrite; reward = weighted NDCG@K of the products users
+  engaged with for that query (orders > add-to-carts > clicks).
+- rules: 1 for a usable rewrite (one line, non-empty, bounded, differs from the query
+  after normalize(), no prompt echo), else 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..config import GrpoSection
+from ..normalize import normalize
+from ..prompts import SYSTEM_PROMPT
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+REWARD_NAMES = ("relevance", "conversion", "rules")
+
+#: Text that only appears in a rewrite when the model parrots its prompt.
+ECHO_MARKERS = ("task:", "query:", "rewrite:", "answer with one digit", "<|im_", "search query rewriter", SYSTEM_PROMPT[:40].lower())
+
+
+def completion_text(completion: Any) -> str:
+    """The rewrite in a TRL completion: a message list (conversational) or a plain string."""
+    if isinstance(completion, list):
+        return "".join(m.get("content", "") for m in completion if isinstance(m, dict))
+    return str(completion or "")
+
+
+def rule_violation(query: str, rewrite: str, max_chars: int = 80, max_words: int = 12) -> str | None:
+    """Why ``rewrite`` is unusable, or None. Trailing whitespace (the newline after <|im_end|>) is not a second line."""
+    text = rewrite.strip()
+    if not text:
+        return "empty"
+    if "\n" in text or "\r" in text:
+        return "multi-line"
+    if len(text) > max_chars:
+        return "too long"
+    if len(text.split()) > max_words:
+        return "too many words"
+    lowered = text.casefold()
+    if any(marker in lowered for marker in ECHO_MARKERS):
+        return "prompt echo"
+    norm = normalize(text)
+    if not norm:
+        return "no words"
+    if norm == normalize(query):
+        return "same as query"
+    return None
+
+
+class RulesReward:
+    """1.0 for a usable rewrite, 0.0 otherwise (see :func:`rule_violation`)."""
+
+    __name__ = "rules"
+
+    def __init__(self, max_chars: int = 80, max_words: int = 12):
+        self.max_chars, self.max_words = max_chars, max_words
+
+    def score(self, queries: Sequence[str], rewrites: Sequence[str]) -> list[float]:
+        return [0.0 if rule_violation(q, r, self.max_chars, self.max_words) else 1.0 for q, r in zip(queries, rewrites)]
+
+    def __call__(self, prompts, completions, query, **_) -> list[float]:
+        return self.score(query, [completion_text(c) for c in completions])
+
+
+class ConversionReward:
+    """Weighted NDCG@K of the query's engaged products in the BM25 top-K for the rewrite.
+
+    gain(product) = w_orders * orders + w_add_to_carts * add_to_carts + w_clicks * clicks,
+    normalized by the ideal ordering of the engaged products, so the reward is in [0, 1]
+    and a rewrite that surfaces the ordered product first beats one that surfaces a
+    product that was only clicked.
+    """
+
+    __name__ = "conversion"
+
+    def __init__(self, catalog: Sequence[dict], k: int = 10, gains: tuple[float, float, float] = (3.0, 2.0, 1.0)):
+        import bm25s
+
+        if not catalog:
+            from ..errors import QrwError
+
+            raise QrwError("the conversion reward needs a non-empty catalog (catalog.jsonl)")
+        self.ids = [str(r["product_id"]) for r in catalog]
+        self.k = min(k, len(self.ids))
+        self.gains = gains
+        tokens = bm25s.tokenize([normalize(r.get("text") or "") for r in catalog], stopwords="en", show_progress=False)
+        self.retriever = bm25s.BM25()
+        self.retriever.index(tokens, show_progress=False)
+
+    def retrieve(self, texts: Sequence[str]) -> list[list[str]]:
+        """Top-K product ids per text (only documents with a positive BM25 score)."""
+        import bm25s
+
+        tokens = bm25s.tokenize([normalize(t) for t in texts], stopwords="en", show_progress=False, return_ids=False)
+        out: list[list[str]] = [[] for _ in texts]
+        todo = [i for i, t in enumerate(tokens) if t]
+        if not todo:
+            return out
+        docs, scores = self.retriever.retrieve([tokens[i] for i in todo], k=self.k, show_progress=False)
+        for row, i in enumerate(todo):
+            out[i] = [self.ids[d] for d, s in zip(docs[row], scores[row]) if s > 0]
+        return out
+
+    def gain(self, product: dict) -> float:
+        w_o, w_c, w_k = self.gains
+        return w_o * (product.get("orders") or 0) + w_c * (product.get("add_to_carts") or 0) + w_k * (product.get("clicks") or 0)
+
+    def ndcg(self, retrieved: Sequence[str], products: Sequence[dict]) -> float:
+        gains = {str(p["product_id"]): self.gain(p) for p in products}
+        ideal = sorted((g for g in gains.values() if g > 0), reverse=True)[: self.k]
+        if not ideal:
+            return 0.0
+        dcg = sum(gains.get(pid, 0.0) / math.log2(rank + 2) for rank, pid in enumerate(retrieved[: self.k]))
+        idcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(ideal))
+        return dcg / idcg
+
+    def score(self, rewrites: Sequence[str], products: Sequence[Sequence[dict]]) -> list[float]:
+        return [self.ndcg(hits, prods) for hits, prods in zip(self.retrieve(rewrites), products)]
+
+    def __call__(self, prompts, completions, products, **_) -> list[float]:
+        return self.score([completion_text(c) for c in completions], products)
+
+
+class RelevanceReward:
+    """Expected relevance grade / 2 of (query, rewrite), from a frozen relevance-tagging model."""
+
+    __name__ = "relevance"
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, batch_size: int = 64):
+        model.eval()
+        model.requires_grad_(False)
+        self.model, self.tokenizer, self.batch_size = model, tokenizer, batch_size
+
+    def score(self, queries: Sequence[str], rewrites: Sequence[str]) -> list[float]:
+        from .scoring import relevance_scores
+
+        keep = [i for i, r in enumerate(rewrites) if normalize(r)]
+        out = [0.0] * len(rewrites)  # an empty rewrite keeps no intent
+        if keep:
+            scores = relevance_scores(self.model, self.tokenizer, [(queries[i], rewrites[i]) for i in keep], self.batch_size)
+            for i, s in zip(keep, scores):
+                out[i] = s
+        return out
+
+    def __call__(self, prompts, completions, query, **_) -> list[float]:
+        return self.score(query, [completion_text(c) for c in completions])
+
+
+def reward_weights(cfg: GrpoSection) -> dict[str, float]:
+    return {name: float(getattr(cfg.weights, name)) for name in REWARD_NAMES}
+
+
+def fuse(parts: dict[str, Sequence[float]], weights: dict[str, float]) -> list[float]:
+    """The fused reward: sum of weight * part (what TRL computes from ``reward_weights``)."""
+    n = len(next(iter(parts.values())))
+    return [sum(weights[name] * parts[name][i] for name in weights) for i in range(n)]
+
+
+def build_rewards(cfg: GrpoSection, scorer_model, tokenizer, catalog: Sequence[dict]) -> list:
+    """The reward functions in REWARD_NAMES order (matching :func:`reward_weights`)."""
+    return [
+        RelevanceReward(scorer_model, tokenizer, cfg.scorer_batch_size),
+        ConversionReward(catalog, cfg.retrieval_k, (cfg.gain_orders, cfg.gain_add_to_carts, cfg.gain_clicks)),
+        RulesReward(cfg.max_rewrite_chars, cfg.max_rewrite_words),
+    ]
+
+
+def score_all(rewards: list, queries: Sequence[str], rewrites: Sequence[str], products: Sequence[Sequence[dict]]) -> dict[str, list[float]]:
+    """Every part for (query, rewrite, products) triples, outside TRL (evaluation)."""
+    completions = [[{"role": "assistant", "content": r}] for r in rewrites]
+    return {
+        fn.__name__: list(fn(prompts=[None] * len(rewrites), completions=completions, query=list(queries), products=list(products)))
+        for fn in rewards
+    }

@@ -1,0 +1,246 @@
+"""Benchmark the nightly job: Spark + engine vs the bare engine in one process, and worker memory vs size.
+
+Same prompts, same engine settings, same model (a tiny random Qwen2 we build):
+
+- bare: ``get_engine`` in this process, then per chunk of ``rewrite.chunk_size``
+  queries ONE ``generate`` (one ``LLM.generate`` call) + ONE ``score`` call, exactly
+  what a task does, with no Spark around it (``--one-call``: also all queries in ONE call);
+- spark: ``qrw rewrite`` on a search log holding the same queries (local master,
+  ``rewrite.slots`` engines), after a warm-up run so the Python worker's engine is
+  loaded: the inference stage time (sharding shuffle, Arrow transfer, sanitize/rank,
+  staging Delta write) vs bare;
+- engine start seconds (both), queries/s and generated tokens/s, and the peak RSS of
+  the Python worker (VmHWM) after each size: flat = it does not grow with the query count.
+
+    .venv/bin/python scripts/bench_rewrite.py --sizes 200,2000 [--slots 1] [--one-call] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def bench_queries(n: int) -> list[str]:
+    """``n`` distinct product-style queries (deterministic)."""
+    from qrw.engine.testing import product_corpus
+    from qrw.normalize import normalize
+
+    out, seen = [], set()
+    for line in product_corpus(n=4 * n + 400, seed=1):
+        key = normalize(line)
+        if key and len(key) <= 60 and key not in seen and not key.startswith(("task", "you are")):
+            seen.add(key)
+            out.append(key)
+        if len(out) == n:
+            return out
+    raise SystemExit(f"could not make {n} distinct queries")
+
+
+def write_log(spark, path: str, queries: list[str]) -> str:
+    rows = [(f"2026-11-02T10:{i % 60:02d}:00Z", u, None, q, "search", None, None) for i, q in enumerate(queries) for u in ("u1", "u2")]
+    ddl = "event_time string, user_id string, session_id string, query string, event_type string, product_id string, position int"
+    spark.createDataFrame(rows, ddl).write.format("delta").mode("overwrite").save(path)
+    return path
+
+
+def _bare_pass(engine, cfg, queries: list[str], chunk: int) -> dict:
+    """generate + score over ``queries`` in chunks of ``chunk`` (one call each when chunk >= len)."""
+    from qrw.rewrite.postprocess import clean_candidates
+
+    before = engine.stats.snapshot()
+    t = time.perf_counter()
+    pairs = 0
+    for i in range(0, len(queries), chunk):
+        part = queries[i : i + chunk]
+        cands = engine.generate(part, cfg.engine.num_candidates)
+        batch = [(q, c.text) for q, cs in zip(part, cands) for c in clean_candidates(q, cs, cfg.rewrite.max_rewrite_chars)]
+        engine.score(batch)
+        pairs += len(batch)
+    secs = time.perf_counter() - t
+    tokens = engine.stats.snapshot()["generated_tokens"] - before["generated_tokens"]
+    return {
+        "seconds": round(secs, 2),
+        "pairs_scored": pairs,
+        "queries_per_s": round(len(queries) / secs, 1),
+        "gen_tokens": int(tokens),
+        "tokens_per_s": round(tokens / secs, 1),
+    }
+
+
+def bare(cfg, model: str, sizes: list[int], one_call: bool) -> dict:
+    """The engine alone in this process: chunks of rewrite.chunk_size (as the job) and, optionally, ONE call."""
+    from qrw.engine import close_engines, get_engine
+
+    t = time.perf_counter()
+    engine = get_engine(cfg.engine, model)
+    out = {"engine_start_s": round(time.perf_counter() - t, 2), "runs": {}}
+    engine.generate(bench_queries(8), cfg.engine.num_candidates)  # warm-up (first-call setup)
+    for n in sizes:
+        queries = bench_queries(n)
+        out["runs"][n] = {"chunked": _bare_pass(engine, cfg, queries, cfg.rewrite.chunk_size)}
+        if one_call:
+            out["runs"][n]["one_call"] = _bare_pass(engine, cfg, queries, len(queries))
+    close_engines()
+    return out
+
+
+def spark_job(cfg_overrides: list[str], model: str, sizes: list[int], work: Path) -> dict:
+    from qrw.config import load_config
+    from qrw.rewrite.job import run_rewrite
+    from qrw.spark import spark_session
+
+    cfg = load_config(None, cfg_overrides)
+    spark = spark_session(cfg)
+    t = time.perf_counter()
+    warm = run_rewrite(cfg, search_log=write_log(spark, str(work / "log_warm"), bench_queries(8)), model=model, table=str(work / "dict_warm"))
+    out = {
+        "warmup_run_s": round(time.perf_counter() - t, 2),
+        "engine_start_s": round(warm["engine_load_seconds"], 2),
+        "runs": {},
+    }
+    for n in sizes:
+        log = write_log(spark, str(work / f"log_{n}"), bench_queries(n))
+        summary = run_rewrite(cfg, search_log=log, model=model, table=str(work / f"dict_{n}"))
+        stage = summary["timings"]["inference_s"]
+        tokens = summary["counts"]["gen_tokens"]
+        out["runs"][n] = {
+            "inference_stage_s": round(stage, 2),
+            "shard_s": round(summary["timings"].get("shard_s", 0.0), 2),
+            "job_total_s": round(summary["timings"]["total_s"], 2),
+            "engine_busy_s": round(summary["engine_seconds"], 2),
+            "engine_load_s_in_run": round(summary["engine_load_seconds"], 2),
+            "queries": summary["counts"]["staged"],
+            "queries_per_s": round(summary["counts"]["staged"] / stage, 1),
+            "gen_tokens": tokens,
+            "tokens_per_s": round(tokens / stage, 1),
+            "peak_worker_rss_mb": summary["peak_worker_rss_mb"],
+            "partitions": len(summary["partitions"]),
+        }
+    spark.stop()
+    return out
+
+
+def bare_in_subprocess(args, model: str, sizes: list[int], overrides: list[str], work: Path) -> dict:
+    """Run :func:`bare` in a fresh process with the environment the Spark inference workers get.
+
+    Why: on CPU the engine's speed depends on its OpenMP setup more than on anything
+    else: the thread count (Spark sets ``OMP_NUM_THREADS`` = ``spark.task.cpus`` for
+    Python workers; 2 threads on this busy 2-core machine were 8x slower than 1 from
+    spin-waiting) and the preloaded runtime (``LD_PRELOAD``, only possible for a fresh
+    process; the job's workers get it from ``rewrite.worker_preload``). Bare gets both.
+    """
+    import subprocess
+
+    from qrw.config import load_config
+    from qrw.rewrite.infer import InferSettings, worker_env
+
+    cfg = load_config(None, overrides)
+    settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir=model, model_version="bench")
+    env = {**os.environ, **worker_env(settings, local=True, preload=cfg.rewrite.worker_preload)}
+    # Spark gives Python workers OMP_NUM_THREADS = spark.task.cpus (1 here); the engine's
+    # thread count matters more than anything else on CPU, so bare gets the same.
+    env["OMP_NUM_THREADS"] = cfg.spark.conf.get("spark.task.cpus", "1")
+    out = work / "bare.json"
+    cmd = [sys.executable, __file__, "--bare-child", str(out), "--model", model, "--sizes", ",".join(map(str, sizes))]
+    cmd += ["--kind", args.kind, "--num-candidates", str(args.num_candidates), "--max-new-tokens", str(args.max_new_tokens), "--chunk-size", str(args.chunk_size)]
+    cmd += ["--one-call"] if args.one_call else []
+    subprocess.run(cmd, env=env, check=True)
+    result = json.loads(out.read_text())
+    result["runs"] = {int(k): v for k, v in result["runs"].items()}
+    result["ld_preload"] = env.get("LD_PRELOAD")
+    result["omp_num_threads"] = env["OMP_NUM_THREADS"]
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="200,2000")
+    ap.add_argument("--slots", type=int, default=1, help="engines in the Spark job (1 = same compute as bare)")
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--kind", default="vllm", choices=["vllm", "hf"])
+    ap.add_argument("--num-candidates", type=int, default=4)
+    ap.add_argument("--max-new-tokens", type=int, default=16)
+    ap.add_argument("--chunk-size", type=int, default=512)
+    ap.add_argument("--one-call", action="store_true", help="also time bare with ONE generate call for all queries")
+    ap.add_argument("--no-bare", action="store_true", help="only the Spark job (memory runs)")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder (model, logs, tables)")
+    ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--bare-child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--model", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    from qrw.config import load_config
+    from qrw.engine.testing import build_tiny_model
+
+    overrides = [
+        f"engine.kind={args.kind}",
+        f"engine.num_candidates={args.num_candidates}",
+        f"engine.max_new_tokens={args.max_new_tokens}",
+        f"spark.master={args.master}",
+        "spark.shuffle_partitions=2",
+        "spark.conf.spark.driver.memory=2g",
+        f"rewrite.slots={args.slots}",
+        f"rewrite.chunk_size={args.chunk_size}",
+        "rewrite.min_users=2",
+        "rewrite.min_relevance=0",
+        "rewrite.progress=false",
+    ]
+    if args.bare_child:
+        Path(args.bare_child).write_text(json.dumps(bare(load_config(None, overrides), args.model, sizes, args.one_call)))
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="qrw-bench-rewrite-"))
+    model = build_tiny_model(work / "tiny-qwen2")
+    results = {
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
+        "settings": {"kind": args.kind, "num_candidates": args.num_candidates, "max_new_tokens": args.max_new_tokens, "slots": args.slots, "master": args.master, "chunk_size": args.chunk_size},
+    }
+    if not args.no_bare:
+        results["bare"] = bare_in_subprocess(args, model, sizes, overrides, work)
+    results["spark"] = spark_job(overrides, model, sizes, work)
+    if not args.no_bare:
+        for n in sizes:
+            b, s = results["bare"]["runs"][n]["chunked"], results["spark"]["runs"][n]
+            results.setdefault("ratio_spark_vs_bare", {})[n] = round(s["queries_per_s"] / b["queries_per_s"], 3)
+    print(json.dumps(results, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    print(markdown(results), file=sys.stderr)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def markdown(r: dict) -> str:
+    lines = [
+        "| queries | bare q/s | bare tok/s | spark stage q/s | spark tok/s | spark/bare | spark job total s | peak worker RSS MiB | engine load in run s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n, s in r["spark"]["runs"].items():
+        runs = r.get("bare", {}).get("runs", {}).get(n, {})
+        b = runs.get("chunked", {})
+        lines.append(
+            f"| {n} | {b.get('queries_per_s', '')} | {b.get('tokens_per_s', '')} | {s['queries_per_s']} | {s['tokens_per_s']} | "
+            f"{r.get('ratio_spark_vs_bare', {}).get(n, '')} | {s['job_total_s']} | {s['peak_worker_rss_mb']} | {s['engine_load_s_in_run']} |"
+        )
+        if "one_call" in runs:
+            o = runs["one_call"]
+            lines.append(f"| {n} (bare, ONE call) | {o['queries_per_s']} | {o['tokens_per_s']} | | | | | | |")
+    bare_start = r.get("bare", {}).get("engine_start_s", "-")
+    lines.append(f"\nengine start: bare {bare_start} s, Spark worker {r['spark']['engine_start_s']} s")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

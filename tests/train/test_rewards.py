@@ -1,0 +1,129 @@
+"""The GRPO reward parts and their fusion (fast; the relevance part runs a real tiny model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qrw.config import GrpoSection
+from qrw.prompts import relevance_from_probs
+from qrw.train.rewards import (
+    REWARD_NAMES,
+    ConversionReward,
+    RelevanceReward,
+    RulesReward,
+    build_rewards,
+    completion_text,
+    fuse,
+    reward_weights,
+    rule_violation,
+    score_all,
+)
+
+
+def _c(text: str) -> list[dict]:
+    return [{"role": "assistant", "content": text}]
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "reason"),
+    [
+        ("nike running shoes", None),
+        ("nike running shoes\n", None),  # the newline after <|im_end|> is not a second line
+        ("", "empty"),
+        ("   ", "empty"),
+        ("nike running\nshoes", "multi-line"),
+        ("x" * 81, "too long"),
+        ("a b c d e f g h i j k l m", "too many words"),
+        ("Nike Sneakers!", "same as query"),
+        ("Task: rewrite", "prompt echo"),
+        ("Query: nike sneakers", "prompt echo"),
+        ("you are a search query rewriter", "prompt echo"),
+        ("<|im_start|>assistant", "prompt echo"),
+        ("!!! ...", "no words"),
+    ],
+)
+def test_rules(rewrite, reason):
+    assert rule_violation("nike sneakers", rewrite) == reason
+    assert RulesReward()(prompts=[None], completions=[_c(rewrite)], query=["nike sneakers"]) == [0.0 if reason else 1.0]
+
+
+CATALOG = [
+    {"product_id": "p_ordered", "text": "nike running shoes black"},
+    {"product_id": "p_carted", "text": "nike trail shoes"},
+    {"product_id": "p_clicked", "text": "nike slides"},
+    {"product_id": "p_other", "text": "sony headphones wireless"},
+    {"product_id": "p_other2", "text": "apple phone case"},
+]
+ENGAGED = [
+    {"product_id": "p_ordered", "clicks": 1, "add_to_carts": 0, "orders": 1},
+    {"product_id": "p_carted", "clicks": 1, "add_to_carts": 1, "orders": 0},
+    {"product_id": "p_clicked", "clicks": 1, "add_to_carts": 0, "orders": 0},
+]
+
+
+@pytest.fixture(scope="module")
+def conversion():
+    return ConversionReward(CATALOG, k=3, gains=(3.0, 2.0, 1.0))
+
+
+def test_bm25_retrieves_by_the_rewrite(conversion):
+    hits = conversion.retrieve(["Nike Running-Shoes", "sony headphones", "", "zzzz"])
+    assert hits[0][0] == "p_ordered"
+    assert hits[1][0] == "p_other"
+    assert hits[2] == [] and hits[3] == []
+
+
+def test_orders_weigh_more_than_carts_more_than_clicks(conversion):
+    ordered, carted, clicked, nothing = conversion.score(["running", "trail", "slides", "headphones"], [ENGAGED] * 4)
+    assert ordered > carted > clicked > nothing == 0.0
+
+
+def test_conversion_is_ndcg_in_unit_interval(conversion):
+    # The ideal ranking for these gains is ordered, carted, clicked: NDCG 1.
+    assert conversion.ndcg(["p_ordered", "p_carted", "p_clicked"], ENGAGED) == pytest.approx(1.0)
+    assert conversion.ndcg(["p_clicked", "p_carted", "p_ordered"], ENGAGED) < 1.0
+    assert conversion.ndcg(["p_other"], ENGAGED) == 0.0
+    assert conversion.ndcg(["p_ordered"], []) == 0.0  # no engagement: no signal
+    scores = conversion(prompts=[None] * 2, completions=[_c("nike shoes"), _c("")], products=[ENGAGED, ENGAGED])
+    assert 0.0 < scores[0] <= 1.0 and scores[1] == 0.0
+
+
+def test_relevance_reward_reads_label_probabilities(tiny_base):
+    from qrw.train.modeling import load_model, load_tokenizer
+    from qrw.train.scoring import label_probs
+
+    model, tok = load_model(tiny_base, trainable=False), load_tokenizer(tiny_base)
+    reward = RelevanceReward(model, tok, batch_size=4)
+    queries = ["nike sneakers", "sony cans", "lego tee", "x", "nike sneakers"]
+    rewrites = ["nike running shoes", "sony headphones black", "lego t shirt", "a much longer rewrite with many words", ""]
+    batched = reward(prompts=[None] * 5, completions=[_c(r) for r in rewrites], query=queries)
+    assert batched[-1] == 0.0  # an empty rewrite keeps no intent
+    assert all(0.0 <= s <= 1.0 for s in batched)
+    # Left padding must not change a score: one-by-one equals batched.
+    one_by_one = [reward.score([q], [r])[0] for q, r in zip(queries, rewrites)]
+    assert batched == pytest.approx(one_by_one, abs=1e-5)
+    probs = label_probs(model, tok, [(queries[0], rewrites[0])])[0]
+    assert sum(probs.values()) == pytest.approx(1.0)
+    assert batched[0] == pytest.approx(relevance_from_probs(probs), abs=1e-6)
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_fusion_is_the_weighted_sum_trl_computes(tiny_base):
+    from trl.trainer.utils import get_callable_name
+
+    from qrw.train.modeling import load_model, load_tokenizer
+
+    cfg = GrpoSection(weights={"relevance": 2.0, "conversion": 1.0, "rules": 0.5}, retrieval_k=3)
+    fns = build_rewards(cfg, load_model(tiny_base, trainable=False), load_tokenizer(tiny_base), CATALOG)
+    assert [get_callable_name(f) for f in fns] == list(REWARD_NAMES)  # TRL logs rewards/<name>/mean
+    parts = score_all(fns, ["nike sneakers"] * 2, ["nike running shoes", ""], [ENGAGED, ENGAGED])
+    fused = fuse(parts, reward_weights(cfg))
+    for i in range(2):
+        assert fused[i] == pytest.approx(2.0 * parts["relevance"][i] + parts["conversion"][i] + 0.5 * parts["rules"][i])
+    assert parts["rules"] == [1.0, 0.0] and parts["conversion"][1] == 0.0
+
+
+def test_completion_text_accepts_both_trl_formats():
+    assert completion_text(_c("abc")) == "abc"
+    assert completion_text("abc") == "abc"
+    assert completion_text(None) == ""
