@@ -142,13 +142,15 @@ class BootstrapSection(Section):
 
     vocab_size: int = 4096
     model: ModelSizeSection = Field(default_factory=ModelSizeSection)
-    #: Pretraining sequence length (texts are packed into blocks of this many tokens).
-    seq_len: int = 128
+    #: Pretraining block length (whole texts are packed into blocks of at most this many tokens).
+    seq_len: int = 256
+    #: Also pretrain on (query => engaged title) rendered as rewrite-task chats (qrw.prompts).
+    chat_pairs: bool = True
     batch_size: int = 16
     learning_rate: float = 1e-3
     max_steps: int = 1500
     #: Budget in seconds on train.budget_clock (stops early; the cosine schedule still assumes max_steps).
-    time_budget_s: float | None = 600
+    time_budget_s: float | None = 900
     #: Cap on texts gathered from catalog + queries + (query => clicked title) pairs.
     max_texts: int = 200_000
 

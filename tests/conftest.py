@@ -6,11 +6,6 @@ import os
 
 import pytest
 
-# Not yet verified green together with the rest of the suite (written in session 1, still being
-# finished when it stopped; see the closing note). The next session runs
-# `pytest tests/data tests/train tests/rewrite`, fixes what fails and deletes this line.
-collect_ignore_glob = ["data/*", "train/*", "rewrite/*"]
-
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 

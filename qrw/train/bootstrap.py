@@ -74,7 +74,7 @@ def collect_texts(spark, search_log: str, catalog: str, fmt: str | None, cfg: Qr
 
 def prompt_texts(queries: list[str], n: int = 200) -> list[str]:
     """Rendered prompt contents, so the tokenizer has compact tokens for the fixed template text."""
-    texts = [SYSTEM_PROMPT, *RELEVANCE_GRADE_MEANING.values()]
+    texts = [SYSTEM_PROMPT, *RELEVANCE_GRADE_MEANING.values(), *(["system\n", "user\n", "assistant\n"] * 50)]
     for q in queries[:n]:
         for m in rewrite_messages(q) + relevance_messages(q, q):
             texts.append(m["content"])
@@ -82,21 +82,51 @@ def prompt_texts(queries: list[str], n: int = 200) -> list[str]:
 
 
 def pack_blocks(tokenizer, texts: list[str], seq_len: int, seed: int) -> list[list[int]]:
-    """Shuffle texts, join them with <|endoftext|>, cut into ``seq_len`` blocks (no padding waste)."""
+    """Shuffle texts and pack whole ones (each + <|endoftext|>) into blocks of at most ``seq_len`` tokens.
+
+    A text is only cut when it alone is longer than a block, so a chat document keeps its
+    query in the same block as the answer that depends on it. Blocks vary in length; the
+    collator pads them with <|endoftext|>, which is masked out of the loss.
+    """
     from .tokenizer import EOT
 
     texts = list(texts)
     random.Random(seed).shuffle(texts)
     eot = tokenizer.convert_tokens_to_ids(EOT)
-    stream: list[int] = []
+    blocks: list[list[int]] = []
+    current: list[int] = []
     for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]:
-        stream.extend(ids)
-        stream.append(eot)
-    return [stream[i : i + seq_len] for i in range(0, len(stream) - seq_len + 1, seq_len)]
+        doc = ids + [eot]
+        if len(current) + len(doc) > seq_len and current:
+            blocks.append(current)
+            current = []
+        while len(doc) > seq_len:
+            blocks.append(doc[:seq_len])
+            doc = doc[seq_len:]
+        current += doc
+    if len(current) > 1:
+        blocks.append(current)
+    return blocks
+
+
+def chat_documents(tokenizer, pairs: list[str]) -> list[str]:
+    """(query => engaged title) rendered as a rewrite-task chat: the user data in the prompt format.
+
+    Pretraining on these teaches the small model to read the query inside the chat
+    template and answer with merchant words, so SFT starts from a model that already
+    conditions on the query (without them a tiny model learns to ignore it).
+    """
+    docs = []
+    for pair in pairs:
+        query, _, title = pair.partition(" => ")
+        if query and title:
+            messages = rewrite_messages(query) + [{"role": "assistant", "content": title}]
+            docs.append(tokenizer.apply_chat_template(messages, tokenize=False))
+    return docs
 
 
 def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir: Path) -> dict:
-    """Next-token pretraining with the HF Trainer under a step and wall-clock budget."""
+    """Next-token pretraining with the HF Trainer under a step and time budget."""
     from datasets import Dataset
     from transformers import DataCollatorForLanguageModeling, Trainer, TrainingArguments
 
@@ -125,6 +155,7 @@ def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir:
         disable_tqdm=True,
     )
     budget = TimeBudget(b.time_budget_s, cfg.train.budget_clock)
+    tokenizer.padding_side = "right"  # training batches pad at the end; generation/scoring use left
     trainer = Trainer(
         model=model,
         args=args,
@@ -137,6 +168,8 @@ def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir:
     result = trainer.train()
     seconds, cpu_seconds = time.monotonic() - start, time.process_time() - start_cpu
     metrics = trainer.evaluate()
+    tokenizer.padding_side = "left"
+    mean_block = sum(len(x) for x in blocks) / len(blocks)
     steps = trainer.state.global_step
     return {
         "steps": steps,
@@ -144,7 +177,7 @@ def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir:
         "eval_loss": round(metrics["eval_loss"], 4),
         "train_seconds": round(seconds, 1),
         "train_cpu_seconds": round(cpu_seconds, 1),
-        "tokens_seen": steps * b.batch_size * b.seq_len,
+        "tokens_seen": int(steps * b.batch_size * mean_block),
         "stopped_by_time_budget": budget.stopped_early,
     }
 
@@ -166,11 +199,12 @@ def bootstrap_from_texts(cfg: QrwConfig, texts: dict[str, list[str]], out: str |
         )
     out = Path(out)
     tokenizer = train_tokenizer(corpus + prompt_texts(texts.get("queries", [])), b.vocab_size, b.model.max_position)
-    blocks = pack_blocks(tokenizer, corpus, b.seq_len, cfg.train.seed)
+    docs = corpus + (chat_documents(tokenizer, texts.get("pairs", [])) if b.chat_pairs else [])
+    blocks = pack_blocks(tokenizer, docs, b.seq_len, cfg.train.seed)
     if len(blocks) < 2:
         raise QrwError(f"the texts make only {len(blocks)} blocks of {b.seq_len} tokens; lower train.bootstrap.seq_len")
     model = init_model(tokenizer, b.model, seed=cfg.train.seed)
-    log.info("bootstrap: %d texts, %d blocks, vocab %d, %d params", len(corpus), len(blocks), len(tokenizer), param_count(model))
+    log.info("bootstrap: %d documents, %d blocks, vocab %d, %d params", len(docs), len(blocks), len(tokenizer), param_count(model))
     workdir = out / "_pretrain"
     stats = pretrain(model, tokenizer, blocks, cfg, workdir)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -180,7 +214,7 @@ def bootstrap_from_texts(cfg: QrwConfig, texts: dict[str, list[str]], out: str |
         out,
         kind="bootstrap",
         base=None,
-        data={**(sources or {}), "texts": {k: len(v) for k, v in texts.items()}, "blocks": len(blocks)},
+        data={**(sources or {}), "texts": {k: len(v) for k, v in texts.items()}, "documents": len(docs), "blocks": len(blocks)},
         training_config=cfg.train.bootstrap.model_dump(),
         params=param_count(model),
         vocab_size=len(tokenizer),

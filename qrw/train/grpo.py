@@ -172,7 +172,7 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
             "global_step": trainer.state.global_step,
             "steps_this_run": steps_run,
             "train_seconds": round(seconds, 1),
-        "train_cpu_seconds": round(cpu_seconds, 1),
+            "train_cpu_seconds": round(cpu_seconds, 1),
             "steps_per_s": round(steps_run / seconds, 4) if seconds > 0 else None,
             "stopped_by_time_budget": budget.stopped_early,
             "train_reward_first": history[0]["reward"] if history else None,

