@@ -146,6 +146,8 @@ class BootstrapSection(Section):
     seq_len: int = 256
     #: Also pretrain on (query => engaged title) rendered as rewrite-task chats (qrw.prompts).
     chat_pairs: bool = True
+    #: Also pretrain on click-derived relevance-task chats (engaged title "2", unrelated title "0").
+    click_relevance: bool = True
     batch_size: int = 16
     learning_rate: float = 1e-3
     max_steps: int = 1500
@@ -158,8 +160,9 @@ class BootstrapSection(Section):
 class SftSection(Section):
     """Multi-task SFT (rewrite generation + relevance tagging) with TRL."""
 
-    #: Share of relevance-tagging rows in the training mixture (resampled); None: the data as written.
-    relevance_share: float | None = 0.5
+    #: Share of relevance-tagging rows in the training mixture (resampled); None: the mix the
+    #: training-data job wrote (data.relevance_task_share).
+    relevance_share: float | None = None
     max_examples: int | None = None
     epochs: float = 2.0
     max_steps: int = -1

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .config import QrwConfig
+from .errors import GateBlocked
 
 console = Console()
 
@@ -78,6 +79,7 @@ def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = 
         raise QrwError(f"unknown demo stage(s) {sorted(unknown)}; choose from {', '.join(STAGES)}")
     forced = set(stages or [])
     timings: dict[str, float] = {}
+    blocked: GateBlocked | None = None
     steps: dict[str, Callable[[], object]] = {
         "world": lambda: _world(cfg, p),
         "data": lambda: _data(cfg, p),
@@ -97,11 +99,25 @@ def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = 
             continue
         console.rule(f"[bold]{stage}")
         start = time.perf_counter()
-        steps[stage]()
+        if stage == "export" and blocked is not None:
+            console.print("[yellow]export skipped: this run's dictionary was not published (see the gates above)[/yellow]")
+            continue
+        try:
+            steps[stage]()
+        except GateBlocked as exc:
+            # The serving side keeps what was published before; the demo still evaluates the
+            # dictionary so the report shows why, then fails at the end.
+            blocked = exc
+            console.print(f"[bold red]publish blocked:[/bold red] {exc}")
         timings[stage] = round(time.perf_counter() - start, 1)
         console.print(f"[green]{stage}[/green] took {timings[stage]} s")
     _print_examples(cfg, p)
     _print_where(p, timings)
+    if blocked is not None:
+        raise GateBlocked(
+            f"the demo ran every stage, but the quality gates refused to publish the dictionary ({blocked}). "
+            "Train longer (raise train.*.time_budget_s in conf/local.yaml) and rerun `qrw demo --stages sft,grpo,rewrite,publish,export,evaluate`"
+        )
     return {"timings": timings, "root": str(p.root)}
 
 

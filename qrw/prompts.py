@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .normalize import normalize
 
-PROMPT_VERSION = "qrw-prompts-v1"
+PROMPT_VERSION = "qrw-prompts-v2"
 
 #: Longest query text (characters, after normalization) that goes into a prompt.
 #: Longer queries are cut here, so a 5,000-character query cannot blow the context.
@@ -47,17 +47,24 @@ def rewrite_messages(query: str) -> list[dict[str, str]]:
     ]
 
 
-def relevance_messages(query: str, rewrite: str) -> list[dict[str, str]]:
-    """Prompt for task 2: does ``rewrite`` keep the intent of ``query``? (completion: a label)"""
+def relevance_instruction() -> str:
+    """The first line of the relevance prompt: task name and what each label means."""
     grades = ", ".join(f"{RELEVANCE_LABELS[g]} = {m}" for g, m in RELEVANCE_GRADE_MEANING.items())
+    return f"Task: {TASK_RELEVANCE}. Answer with one digit: {grades}."
+
+
+def relevance_messages(query: str, rewrite: str) -> list[dict[str, str]]:
+    """Prompt for task 2: does ``rewrite`` keep the intent of ``query``? (completion: a label)
+
+    The instruction comes first and the rewrite last, right before the label is read:
+    a small model learns the comparison far sooner when the compared text is near the
+    label position (v1 put the instruction in between).
+    """
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {
             "role": "user",
-            "content": (
-                f"Task: {TASK_RELEVANCE}\nQuery: {prompt_query(query)}\n"
-                f"Rewrite: {prompt_query(rewrite)}\nAnswer with one digit ({grades})."
-            ),
+            "content": f"{relevance_instruction()}\nQuery: {prompt_query(query)}\nRewrite: {prompt_query(rewrite)}",
         },
     ]
 

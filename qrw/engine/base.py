@@ -17,6 +17,7 @@ reported apart from throughput because it is paid once per executor).
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -57,6 +58,30 @@ class EngineStats:
     def delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
         """What happened between two snapshots (e.g. one Spark partition)."""
         return {k: after[k] - before.get(k, 0) for k in after}
+
+
+class LabelScoring:
+    """``score()`` for engines that read relevance from label-token probabilities (vllm, hf).
+
+    They differ only in how ``label_probs`` gets the three label probabilities; turning
+    them into one relevance number (``qrw.prompts.relevance_from_probs``) and counting
+    the work are the same, so they live here once.
+    """
+
+    stats: EngineStats
+
+    def label_probs(self, pairs: list[tuple[str, str]]) -> list[dict[int, float]]:
+        raise NotImplementedError
+
+    def score(self, pairs: list[tuple[str, str]]) -> list[float]:
+        from ..prompts import relevance_from_probs
+
+        t0 = time.perf_counter()
+        out = [relevance_from_probs(p) for p in self.label_probs(pairs)]
+        self.stats.score_calls += 1
+        self.stats.pairs += len(pairs)
+        self.stats.score_seconds += time.perf_counter() - t0
+        return out
 
 
 @runtime_checkable

@@ -17,14 +17,13 @@ import logging
 import time
 
 from ..config import EngineSection
-from ..prompts import relevance_from_probs
-from .base import Candidate, EngineError, EngineStats
+from .base import Candidate, EngineError, EngineStats, LabelScoring
 from .prompting import PromptBuilder, label_probs_from_logprobs
 
 log = logging.getLogger(__name__)
 
 
-class HfEngine:
+class HfEngine(LabelScoring):
     kind = "hf"
 
     def __init__(self, cfg: EngineSection, model_dir: str, *, model_version: str, device: str | None = None) -> None:
@@ -180,14 +179,6 @@ class HfEngine:
                 lp = torch.log_softmax(logits, dim=-1)[:, cols].tolist()
                 out.extend(label_probs_from_logprobs(dict(zip(grades, row))) for row in lp)
         self.stats.prompt_tokens += sum(len(p) for p in prompts)
-        return out
-
-    def score(self, pairs: list[tuple[str, str]]) -> list[float]:
-        t0 = time.perf_counter()
-        out = [relevance_from_probs(p) for p in self.label_probs(pairs)]
-        self.stats.score_calls += 1
-        self.stats.pairs += len(pairs)
-        self.stats.score_seconds += time.perf_counter() - t0
         return out
 
     def close(self) -> None:

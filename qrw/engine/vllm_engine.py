@@ -29,8 +29,7 @@ import time
 
 from ..config import EngineSection
 from ..errors import QrwError
-from ..prompts import relevance_from_probs
-from .base import Candidate, EngineError, EngineStats
+from .base import Candidate, EngineError, EngineStats, LabelScoring
 from .prompting import PromptBuilder, label_probs_from_logprobs
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ def _configure_env(cfg: EngineSection, on_gpu: bool) -> None:
         os.environ["VLLM_CPU_KVCACHE_SPACE"] = str(cfg.cpu_kvcache_gb)
 
 
-class VllmEngine:
+class VllmEngine(LabelScoring):
     kind = "vllm"
 
     def __init__(self, cfg: EngineSection, model_dir: str, *, model_version: str, device: str | None = None) -> None:
@@ -185,14 +184,6 @@ class VllmEngine:
             if missing:
                 raise EngineError(f"vLLM returned no logprob for label token ids {missing}; got {sorted(step)}")
             out.append(label_probs_from_logprobs({g: step[t].logprob for g, t in label_ids.items()}))
-        return out
-
-    def score(self, pairs: list[tuple[str, str]]) -> list[float]:
-        t0 = time.perf_counter()
-        out = [relevance_from_probs(p) for p in self.label_probs(pairs)]
-        self.stats.score_calls += 1
-        self.stats.pairs += len(pairs)
-        self.stats.score_seconds += time.perf_counter() - t0
         return out
 
     # -- plumbing -----------------------------------------------------------------------------

@@ -39,7 +39,7 @@ _WRAP = "\"'`“”‘’«»[](){}*-•·:;,. \t"
 #: Text that only appears when the model repeats its instructions.
 _INSTRUCTION_MARKERS = (
     normalize(SYSTEM_PROMPT)[:40],
-    normalize("Answer with one digit"),
+    normalize("Answer with one digit"),  # qrw.prompts.relevance_instruction()
     normalize("keeping the shopper's intent"),
     f"task {TASK_REWRITE}",
     f"task {TASK_RELEVANCE}",

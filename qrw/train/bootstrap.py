@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..config import QrwConfig
 from ..errors import QrwError
-from ..prompts import RELEVANCE_GRADE_MEANING, SYSTEM_PROMPT, relevance_messages, rewrite_messages
+from ..prompts import RELEVANCE_GRADE_MEANING, SYSTEM_PROMPT, relevance_completion, relevance_messages, rewrite_messages
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,34 @@ def chat_documents(tokenizer, pairs: list[str]) -> list[str]:
     return docs
 
 
+def click_relevance_documents(tokenizer, pairs: list[str], seed: int) -> list[str]:
+    """Behaviour as relevance-task chats: (query, engaged title) -> "2", (query, an unrelated engaged title) -> "0".
+
+    The unrelated title is another engagement's title sharing no word with this one. These
+    weak labels come from clicks alone (no judged data); they teach the small model early
+    to compare the query with the candidate text at the label position, which SFT's few
+    graded examples cannot teach a from-scratch model in CPU minutes.
+    """
+    rng = random.Random(seed)
+    parsed = [(q, t) for q, _, t in (p.partition(" => ") for p in pairs) if q and t]
+    titles = sorted({t for _, t in parsed})
+    if len(titles) < 2:
+        return []
+    docs = []
+    for query, title in parsed:
+        words = set(title.lower().split())
+        for _ in range(5):
+            other = rng.choice(titles)
+            if not words & set(other.lower().split()):
+                break
+        else:
+            continue
+        for candidate, grade in ((title, 2), (other, 0)):
+            messages = relevance_messages(query, candidate) + [{"role": "assistant", "content": relevance_completion(grade)}]
+            docs.append(tokenizer.apply_chat_template(messages, tokenize=False))
+    return docs
+
+
 def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir: Path) -> dict:
     """Next-token pretraining with the HF Trainer under a step and time budget."""
     from datasets import Dataset
@@ -199,7 +227,12 @@ def bootstrap_from_texts(cfg: QrwConfig, texts: dict[str, list[str]], out: str |
         )
     out = Path(out)
     tokenizer = train_tokenizer(corpus + prompt_texts(texts.get("queries", [])), b.vocab_size, b.model.max_position)
-    docs = corpus + (chat_documents(tokenizer, texts.get("pairs", [])) if b.chat_pairs else [])
+    # The (query => title) pairs go in as chats when chat_pairs is on, not twice as plain text.
+    docs = corpus if not b.chat_pairs else texts.get("catalog", []) + texts.get("queries", [])
+    if b.chat_pairs:
+        docs += chat_documents(tokenizer, texts.get("pairs", []))
+    if b.click_relevance:
+        docs += click_relevance_documents(tokenizer, texts.get("pairs", []), cfg.train.seed)
     blocks = pack_blocks(tokenizer, docs, b.seq_len, cfg.train.seed)
     if len(blocks) < 2:
         raise QrwError(f"the texts make only {len(blocks)} blocks of {b.seq_len} tokens; lower train.bootstrap.seq_len")

@@ -38,8 +38,14 @@ def use_cpu(cfg: TrainSection) -> bool:
     return cfg.device == "cpu" or not torch.cuda.is_available()
 
 
-def init_model(tokenizer: PreTrainedTokenizerBase, size: ModelSizeSection | None = None, seed: int = 0) -> PreTrainedModel:
-    """A randomly initialised Qwen2 decoder sized for ``tokenizer`` (tied embeddings, float32)."""
+def init_model(
+    tokenizer: PreTrainedTokenizerBase, size: ModelSizeSection | None = None, seed: int = 0, init_range: float = 0.02
+) -> PreTrainedModel:
+    """A randomly initialised Qwen2 decoder sized for ``tokenizer`` (tied embeddings, float32).
+
+    ``init_range`` is the weight init std; tests raise it so a random model gives prompts
+    clearly different next-token distributions.
+    """
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
@@ -63,6 +69,7 @@ def init_model(tokenizer: PreTrainedTokenizerBase, size: ModelSizeSection | None
         bos_token_id=eot,
         eos_token_id=im_end,
         pad_token_id=eot,
+        initializer_range=init_range,
         torch_dtype="float32",
     )
     torch.manual_seed(seed)

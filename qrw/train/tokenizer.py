@@ -13,14 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from ..engine.prompting import check_chat_template, label_token_ids
 from ..errors import QrwError
-from ..prompts import RELEVANCE_LABELS
 
 if TYPE_CHECKING:
-    from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
 IM_START, IM_END, EOT = "<|im_start|>", "<|im_end|>", "<|endoftext|>"
 SPECIAL_TOKENS = [EOT, IM_START, IM_END]
+# check_chat_template and label_token_ids are defined once, in qrw.engine.prompting (training and
+# inference must agree on them), and re-exported here for the training code.
+__all__ = ["EOT", "IM_END", "IM_START", "check_chat_template", "label_token_ids", "train_tokenizer"]
 
 #: Qwen2's pre-tokenization regex: words keep one leading non-letter, digits split one by one.
 SPLIT_PATTERN = (
@@ -39,12 +42,15 @@ CHATML_TEMPLATE = (
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096, model_max_length: int = 256) -> PreTrainedTokenizerFast:
     """Train a byte-level BPE on ``texts`` and wrap it for transformers (ChatML template, eos ``<|im_end|>``)."""
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     if vocab_size < 300:
         raise QrwError(f"vocab_size {vocab_size} is too small: byte-level BPE needs 256 bytes + specials; use >= 300")
     tok = Tokenizer(models.BPE())
+    # Exactly Qwen2's normalizer and pre-tokenizer: transformers may load a qwen2 model dir
+    # with Qwen2Tokenizer, which rebuilds them, so train with the same ones.
+    tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [
             pre_tokenizers.Split(Regex(SPLIT_PATTERN), behavior="isolated"),
@@ -71,26 +77,3 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096, model_max_leng
     fast.padding_side = "left"  # generation and last-position scoring both want left padding
     label_token_ids(fast)  # fail here, not in SFT, if a label is not one token
     return fast
-
-
-def label_token_ids(tokenizer: PreTrainedTokenizerBase) -> dict[int, int]:
-    """grade -> token id of its label; every label must be exactly one token."""
-    ids = {}
-    for grade, label in RELEVANCE_LABELS.items():
-        enc = tokenizer.encode(label, add_special_tokens=False)
-        if len(enc) != 1:
-            raise QrwError(
-                f"relevance label {label!r} encodes to {len(enc)} tokens ({enc}) with this tokenizer; "
-                "labels must be single tokens (use a tokenizer that splits digits, e.g. `qrw train bootstrap`)"
-            )
-        ids[grade] = enc[0]
-    return ids
-
-
-def check_chat_template(tokenizer: PreTrainedTokenizerBase, where: str) -> None:
-    """A base must render chat prompts; without a template the prompts silently become garbage."""
-    if not getattr(tokenizer, "chat_template", None):
-        raise QrwError(
-            f"the tokenizer in {where} has no chat template; use an instruct/chat checkpoint "
-            "(e.g. Qwen2.5-*-Instruct) or a base built by `qrw train bootstrap`"
-        )

@@ -56,7 +56,7 @@ def test_relevance_labels_grade_intent_hard_negatives_and_partials(handmade_buil
         assert r["grade"] == truth, r
 
 
-def test_output_layout_is_what_trl_and_the_reward_read(handmade_built, spark):
+def test_output_layout_is_what_trl_and_the_reward_read(handmade_built, spark, data_cfg):
     out = handmade_built.out
     for name in TABLES:
         assert (out / "tables" / name / "_delta_log").is_dir(), name
@@ -76,9 +76,10 @@ def test_output_layout_is_what_trl_and_the_reward_read(handmade_built, spark):
     # TRL reads these through datasets' JSON loader.
     ds = load_dataset("json", data_files=str(out / "export" / "sft_train.jsonl"), split="train")
     assert len(ds) == len(sft) and set(ds.column_names) == {"task", "prompt", "completion"}
-    # Task mix: relevance_task_share of the SFT rows (0.5 by default) within each split.
+    # Task mix: relevance_task_share of the SFT rows within each split.
+    want = data_cfg.data.relevance_task_share
     share = sum(r["task"] == prompts.TASK_RELEVANCE for r in sft) / len(sft)
-    assert abs(share - 0.5) <= 1 / len(sft) + 1e-9
+    assert abs(share - want) <= 1 / len(sft) + 1e-9
     grpo = {r["query_norm"]: r for r in handmade_built.jsonl("grpo_train.jsonl") + handmade_built.jsonl("grpo_eval.jsonl")}
     assert grpo["cans"]["prompt"] == prompts.rewrite_messages("cans")
     assert {p["product_id"] for p in grpo["cans"]["products"]} == {"p9"}

@@ -38,9 +38,9 @@ def test_tiny_tokenizer_matches_qwen2_pretokenizer():
     """transformers loads a qwen2 dir with Qwen2Tokenizer, which rebuilds the pre-tokenizer from this regex."""
     from transformers.models.qwen2 import tokenization_qwen2
 
-    from qrw.engine.testing import QWEN2_PRETOKENIZE_REGEX
+    from qrw.train.tokenizer import SPLIT_PATTERN
 
-    assert QWEN2_PRETOKENIZE_REGEX == tokenization_qwen2.PRETOKENIZE_REGEX
+    assert SPLIT_PATTERN == tokenization_qwen2.PRETOKENIZE_REGEX
 
 
 def test_saved_tokenizer_round_trips(tiny_model_dir, tokenizer):

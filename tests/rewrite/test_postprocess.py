@@ -47,7 +47,8 @@ def test_sanitize_keeps_one_clean_line(raw, expected):
         SYSTEM_PROMPT,
         "Sure. " + SYSTEM_PROMPT[:60],
         rewrite_messages(Q)[1]["content"],  # "Task: rewrite\nQuery: ..." -> first line is the task marker
-        relevance_messages(Q, "sneakers")[1]["content"].splitlines()[-1],  # "Answer with one digit (...)"
+        relevance_messages(Q, "sneakers")[1]["content"].splitlines()[0],  # "Task: relevance. Answer with one digit: ..."
+        "Answer with one digit: 2 = same intent",
         "Task: rewrite",
         "\x00\x01\x02",
         "🙂🙂",  # nothing that normalizes to a key
