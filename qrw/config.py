@@ -147,7 +147,8 @@ class BootstrapSection(Section):
     #: Also pretrain on (query => engaged title) rendered as rewrite-task chats (qrw.prompts).
     chat_pairs: bool = True
     #: Also pretrain on click-derived relevance-task chats (engaged title "2", unrelated title "0").
-    click_relevance: bool = True
+    #: Off: at demo budgets they taught no discrimination and diluted the rewrite chats (docs/results.md).
+    click_relevance: bool = False
     batch_size: int = 16
     learning_rate: float = 1e-3
     max_steps: int = 1500
