@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol, runtime_checkable
 
 from ..errors import QrwError
+from ..prompts import relevance_from_probs
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,6 @@ class LabelScoring:
         raise NotImplementedError
 
     def score(self, pairs: list[tuple[str, str]]) -> list[float]:
-        from ..prompts import relevance_from_probs
-
         t0 = time.perf_counter()
         out = [relevance_from_probs(p) for p in self.label_probs(pairs)]
         self.stats.score_calls += 1

@@ -117,12 +117,15 @@ def chat_documents(tokenizer, pairs: list[str]) -> list[str]:
     conditions on the query (without them a tiny model learns to ignore it).
     """
     docs = []
-    for pair in pairs:
-        query, _, title = pair.partition(" => ")
-        if query and title:
-            messages = rewrite_messages(query) + [{"role": "assistant", "content": title}]
-            docs.append(tokenizer.apply_chat_template(messages, tokenize=False))
+    for query, title in split_pairs(pairs):
+        messages = rewrite_messages(query) + [{"role": "assistant", "content": title}]
+        docs.append(tokenizer.apply_chat_template(messages, tokenize=False))
     return docs
+
+
+def split_pairs(pairs: list[str]) -> list[tuple[str, str]]:
+    """``"query => title"`` texts (as collect_texts writes them) back into (query, title), dropping broken ones."""
+    return [(q, t) for q, _, t in (p.partition(" => ") for p in pairs) if q and t]
 
 
 def click_relevance_documents(tokenizer, pairs: list[str], seed: int) -> list[str]:
@@ -134,7 +137,7 @@ def click_relevance_documents(tokenizer, pairs: list[str], seed: int) -> list[st
     graded examples cannot teach a from-scratch model in CPU minutes.
     """
     rng = random.Random(seed)
-    parsed = [(q, t) for q, _, t in (p.partition(" => ") for p in pairs) if q and t]
+    parsed = split_pairs(pairs)
     titles = sorted({t for _, t in parsed})
     if len(titles) < 2:
         return []
