@@ -13,22 +13,21 @@ from __future__ import annotations
 
 from .normalize import normalize
 
-PROMPT_VERSION = "qrw-prompts-v2"
+PROMPT_VERSION = "qrw-prompts-v3"
 
 #: Longest query text (characters, after normalization) that goes into a prompt.
 #: Longer queries are cut here, so a 5,000-character query cannot blow the context.
 MAX_QUERY_CHARS = 128
 
-SYSTEM_PROMPT = (
-    "You are a search query rewriter for an online shop. "
-    "Rewrite a shopper's query into the words merchants use in product titles, keeping the shopper's intent."
-)
+#: Short on purpose: every prompt carries it, so its tokens are paid in every training step
+#: and every batch-job prefill (v2's 33-token sentence was a third of a relevance prompt).
+SYSTEM_PROMPT = "You rewrite shop search queries into product title words."
 
 #: Graded relevance of a rewrite to the query's intent, and the single-token
 #: completion the model is trained to emit for each grade. Digits are single
 #: tokens in every common tokenizer (and in the one `qrw train bootstrap` builds).
 RELEVANCE_LABELS: dict[int, str] = {2: "2", 1: "1", 0: "0"}
-RELEVANCE_GRADE_MEANING = {2: "same intent", 1: "partly the same intent", 0: "a different intent"}
+RELEVANCE_GRADE_MEANING = {2: "same intent", 1: "partly", 0: "different"}
 
 TASK_REWRITE = "rewrite"
 TASK_RELEVANCE = "relevance"
@@ -49,8 +48,13 @@ def rewrite_messages(query: str) -> list[dict[str, str]]:
 
 def relevance_instruction() -> str:
     """The first line of the relevance prompt: task name and what each label means."""
-    grades = ", ".join(f"{RELEVANCE_LABELS[g]} = {m}" for g, m in RELEVANCE_GRADE_MEANING.items())
-    return f"Task: {TASK_RELEVANCE}. Answer with one digit: {grades}."
+    grades = ", ".join(f"{RELEVANCE_LABELS[g]} {m}" for g, m in RELEVANCE_GRADE_MEANING.items())
+    return f"Task: {TASK_RELEVANCE} ({grades})"
+
+
+def instruction_texts() -> tuple[str, ...]:
+    """Prompt text a rewrite must never contain: an echo of it means the model parroted its prompt."""
+    return (SYSTEM_PROMPT, relevance_instruction(), f"Task: {TASK_REWRITE}")
 
 
 def relevance_messages(query: str, rewrite: str) -> list[dict[str, str]]:

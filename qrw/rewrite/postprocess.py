@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..normalize import normalize
-from ..prompts import SYSTEM_PROMPT, TASK_RELEVANCE, TASK_REWRITE
+from ..prompts import TASK_RELEVANCE, TASK_REWRITE, instruction_texts
 
 #: Line prefixes a model echoes from the prompt or chat format ("Query: ...", "assistant").
 _ECHO_PREFIX = re.compile(
@@ -36,10 +36,11 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[
 _SPACES = re.compile(r"\s+")
 #: Quotes and bullets that wrap a rewrite without being part of it.
 _WRAP = "\"'`“”‘’«»[](){}*-•·:;,. \t"
-#: Text that only appears when the model repeats its instructions.
+#: Text that only appears when the model repeats its instructions (the current templates', and
+#: phrases of older templates a model trained on them may still emit).
 _INSTRUCTION_MARKERS = (
-    normalize(SYSTEM_PROMPT)[:40],
-    normalize("Answer with one digit"),  # qrw.prompts.relevance_instruction()
+    *(normalize(text)[:40] for text in instruction_texts()),
+    normalize("Answer with one digit"),
     normalize("keeping the shopper's intent"),
     f"task {TASK_REWRITE}",
     f"task {TASK_RELEVANCE}",

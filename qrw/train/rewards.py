@@ -23,15 +23,19 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import GrpoSection
 from ..normalize import normalize
-from ..prompts import SYSTEM_PROMPT
+from ..prompts import instruction_texts
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 REWARD_NAMES = ("relevance", "conversion", "rules")
 
-#: Text that only appears in a rewrite when the model parrots its prompt.
-ECHO_MARKERS = ("task:", "query:", "rewrite:", "answer with one digit", "<|im_", "search query rewriter", SYSTEM_PROMPT[:40].lower())
+#: Text that only appears in a rewrite when the model parrots its prompt (the current templates'
+#: instructions, and older templates' phrases a model trained on them may still emit).
+ECHO_MARKERS = (
+    "task:", "query:", "rewrite:", "<|im_", "answer with one digit", "search query rewriter",
+    *(text[:40].lower() for text in instruction_texts()),
+)
 
 
 def completion_text(completion: Any) -> str:

@@ -47,7 +47,7 @@ def test_sanitize_keeps_one_clean_line(raw, expected):
         SYSTEM_PROMPT,
         "Sure. " + SYSTEM_PROMPT[:60],
         rewrite_messages(Q)[1]["content"],  # "Task: rewrite\nQuery: ..." -> first line is the task marker
-        relevance_messages(Q, "sneakers")[1]["content"].splitlines()[0],  # "Task: relevance. Answer with one digit: ..."
+        relevance_messages(Q, "sneakers")[1]["content"].splitlines()[0],  # "Task: relevance (2 same intent, ...)"
         "Answer with one digit: 2 = same intent",
         "Task: rewrite",
         "\x00\x01\x02",
