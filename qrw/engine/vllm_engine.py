@@ -119,7 +119,9 @@ class VllmEngine(LabelScoring):
             max_tokens=self.cfg.max_new_tokens,
             logprobs=0,  # the sampled token's logprob only
             stop_token_ids=self.prompts.stop_ids,
-            skip_special_tokens=True,
+            # Text comes from the ids through the one decode() every engine uses: vLLM's incremental
+            # detokenizer holds back a trailing partial UTF-8 byte that decode() renders as U+FFFD.
+            detokenize=False,
         )
         results = self._run([{"prompt_token_ids": p} for p in prompts], params)
         out = []
@@ -130,7 +132,8 @@ class VllmEngine(LabelScoring):
                 total = comp.cumulative_logprob
                 if total is None and comp.logprobs:
                     total = sum(step[tid].logprob for step, tid in zip(comp.logprobs, comp.token_ids))
-                cands.append(Candidate(text=comp.text.strip(), logprob=(total or 0.0) / max(ntok, 1), num_tokens=ntok))
+                body = [t for t in comp.token_ids if t not in self.prompts.stop_ids]
+                cands.append(Candidate(text=self.prompts.decode(body).strip(), logprob=(total or 0.0) / max(ntok, 1), num_tokens=ntok))
             out.append(cands)
         return out
 
