@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..config import QrwConfig
 from ..errors import QrwError
+from ..normalize import normalize
 from ..prompts import RELEVANCE_GRADE_MEANING, SYSTEM_PROMPT, relevance_completion, relevance_messages, rewrite_messages
 
 log = logging.getLogger(__name__)
@@ -114,11 +115,13 @@ def chat_documents(tokenizer, pairs: list[str]) -> list[str]:
 
     Pretraining on these teaches the small model to read the query inside the chat
     template and answer with merchant words, so SFT starts from a model that already
-    conditions on the query (without them a tiny model learns to ignore it).
+    conditions on the query (without them a tiny model learns to ignore it). The title is
+    normalized, the form SFT's rewrites and the batch job's output take: the base then
+    learns to copy query tokens as they are (docs/results.md).
     """
     docs = []
     for query, title in split_pairs(pairs):
-        messages = rewrite_messages(query) + [{"role": "assistant", "content": title}]
+        messages = rewrite_messages(query) + [{"role": "assistant", "content": normalize(title)}]
         docs.append(tokenizer.apply_chat_template(messages, tokenize=False))
     return docs
 

@@ -20,11 +20,12 @@ def tok():
     return train_tokenizer([p.replace(" => ", " ") for p in PAIRS] * 20, vocab_size=400)
 
 
-def test_rewrite_chats_put_the_title_in_the_assistant_turn(tok):
+def test_rewrite_chats_put_the_normalized_title_in_the_assistant_turn(tok):
     docs = chat_documents(tok, PAIRS + ["no arrow here", " => only a title"])
     assert len(docs) == len(PAIRS)
     assert "Query: nike sneakers" in docs[0]
-    assert docs[0].rstrip().endswith("<|im_start|>assistant\nNike Air Zoom Running Shoes Black<|im_end|>")
+    # normalized, as the rewrites SFT and the batch job emit
+    assert docs[0].rstrip().endswith("<|im_start|>assistant\nnike air zoom running shoes black<|im_end|>")
 
 
 def test_click_relevance_pairs_the_engaged_title_with_2_and_an_unrelated_one_with_0(tok):
