@@ -77,13 +77,15 @@ def grpo_rows(queries: DataFrame, max_products: int) -> DataFrame:
     return cols.mapInPandas(_render_grpo, GRPO_SCHEMA)
 
 
-def mix_tasks(examples: DataFrame, relevance_share: float) -> tuple[DataFrame, dict]:
+def mix_tasks(examples: DataFrame, relevance_share: float | None) -> tuple[DataFrame, dict]:
     """Downsample one task per split so relevance rows make ``relevance_share`` of the mix.
 
     When a split has only one task, it is kept whole (a mix needs both sides) and
-    the summary says so.
+    the summary says so. ``None`` keeps every row (the trainer resamples instead).
     """
     counts: dict[tuple[str, str], int] = {(r["split"], r["task"]): r["count"] for r in examples.groupBy("split", "task").count().collect()}
+    if relevance_share is None:
+        return examples, {f"{s}/{t}": n for (s, t), n in sorted(counts.items())}
     keep: dict[tuple[str, str], int] = {}
     for split in {s for s, _ in counts}:
         n_rw = counts.get((split, prompts.TASK_REWRITE), 0)

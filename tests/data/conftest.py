@@ -25,8 +25,8 @@ def handmade_inputs(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="session")
 def data_cfg(cfg):
-    """The session config with the optional catalog-derived targets on (the hand-made tests cover them)."""
-    return cfg.model_copy(update={"data": cfg.data.model_copy(update={"catalog_targets": True})})
+    """The session config with the optional catalog-derived targets and the job-side task mix on (the hand-made tests cover them)."""
+    return cfg.model_copy(update={"data": cfg.data.model_copy(update={"catalog_targets": True, "relevance_task_share": 0.5})})
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ def test_build_training_data_on_a_two_worker_cluster(standalone_master, handmade
         "--set", f"spark.master={standalone_master}",
         "--set", "spark.shuffle_partitions=4",
         "--set", "data.catalog_targets=true",  # as the local run (data_cfg)
+        "--set", "data.relevance_task_share=0.5",
         "--set", "spark.conf.spark.executor.memory=768m",
         "--set", "spark.conf.spark.executor.cores=1",
         "--set", "spark.conf.spark.driver.memory=1g",

@@ -21,16 +21,19 @@ def test_fixture_rows_have_the_export_shape(export_data):
 
 
 @pytest.mark.parametrize("share", [0.2, 0.5, 0.8])
-def test_mix_hits_the_share_and_keeps_every_row_of_the_smaller_task(export_data, share):
+def test_mix_hits_the_share_and_throws_no_row_away(export_data, share):
     rows = load_sft(export_data)  # 1 rewrite : 3 relevance rows
     mixed = mix_tasks(rows, share, seed=0)
     counts = Counter(r["task"] for r in mixed)
-    assert len(mixed) == len(rows)
-    assert counts["relevance"] == round(len(rows) * share)
-    rewrite_prompts = {json.dumps(r["prompt"]) for r in rows if r["task"] == "rewrite"}
-    if counts["rewrite"] >= len(rewrite_prompts):
-        assert {json.dumps(r["prompt"]) for r in mixed if r["task"] == "rewrite"} == rewrite_prompts
+    assert abs(counts["relevance"] / len(mixed) - share) <= 1 / len(mixed)
+    for task in ("rewrite", "relevance"):  # every distinct row of both tasks is in the mix
+        assert {json.dumps(r["prompt"]) for r in mixed if r["task"] == task} == {json.dumps(r["prompt"]) for r in rows if r["task"] == task}
+    # the task above its share is kept as it is (each row once), the other one repeated to reach the share
+    above = "relevance" if sum(r["task"] == "relevance" for r in rows) / len(rows) >= share else "rewrite"
+    assert counts[above] == sum(r["task"] == above for r in rows)
     assert mix_tasks(rows, share, seed=0) == mixed  # seeded
+    capped = mix_tasks(rows, share, seed=0, max_examples=40)
+    assert len(capped) == 40 and Counter(r["task"] for r in capped)["relevance"] == round(40 * share)
 
 
 def test_mix_none_keeps_the_data_as_written(export_data):
