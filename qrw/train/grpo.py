@@ -13,6 +13,7 @@ both means go into the manifest, so "did GRPO help" is a recorded number.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,9 +77,25 @@ def evaluate_policy(model, tokenizer, rows: Sequence[dict], rewards: list, cfg: 
     fused = fuse(parts, reward_weights(g))
     metrics = {f"{name}_mean": round(sum(parts[name]) / len(rewrites), 4) for name in REWARD_NAMES}
     metrics["fused_mean"] = round(sum(fused) / len(fused), 4)
+    n = g.eval_generations
+    metrics["fused_per_prompt"] = [round(sum(fused[i * n : (i + 1) * n]) / n, 4) for i in range(len(rows))]
     metrics["samples"] = len(rewrites)
     metrics["examples"] = [{"query": q, "rewrite": r} for q, r in list(zip(queries, rewrites))[: 2 * g.eval_generations : g.eval_generations]]
     return metrics
+
+
+def paired_se(before: Sequence[float], after: Sequence[float]) -> float:
+    """Standard error of the mean per-prompt gain: is the held-out gain more than sampling noise?
+
+    Before and after score the same prompts, so the per-prompt differences carry the
+    prompt-to-prompt spread once instead of twice.
+    """
+    diffs = [a - b for a, b in zip(after, before)]
+    if len(diffs) < 2:
+        return 0.0
+    mean = sum(diffs) / len(diffs)
+    var = sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)
+    return round(math.sqrt(var / len(diffs)), 4)
 
 
 def _dataset(rows: list[dict]):
@@ -117,6 +134,7 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
     if eval_rows:
         t = time.monotonic()
         metrics["before"] = evaluate_policy(policy, tokenizer, eval_rows, rewards, cfg)
+        before_per_prompt = metrics["before"].pop("fused_per_prompt")
         log.info("grpo: held-out reward before (SFT): %s (%.0fs)", metrics["before"], time.monotonic() - t)
     else:
         log.warning("grpo: %s missing or empty: no before/after reward in the manifest", folder / GRPO_EVAL)
@@ -182,8 +200,13 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
     trained = trainer.model
     if eval_rows:
         metrics["after"] = evaluate_policy(trained, tokenizer, eval_rows, rewards, cfg)
+        after_per_prompt = metrics["after"].pop("fused_per_prompt")
         metrics["fused_gain"] = round(metrics["after"]["fused_mean"] - metrics["before"]["fused_mean"], 4)
-        log.info("grpo: held-out reward after: %s (gain %+.4f)", metrics["after"], metrics["fused_gain"])
+        metrics["fused_gain_se"] = paired_se(before_per_prompt, after_per_prompt)
+        log.info(
+            "grpo: held-out reward after: %s (gain %+.4f, standard error %.4f over %d prompts)",
+            metrics["after"], metrics["fused_gain"], metrics["fused_gain_se"], len(eval_rows),
+        )
     save_model_dir(
         trained,
         tokenizer,

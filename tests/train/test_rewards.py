@@ -127,3 +127,12 @@ def test_completion_text_accepts_both_trl_formats():
     assert completion_text(_c("abc")) == "abc"
     assert completion_text("abc") == "abc"
     assert completion_text(None) == ""
+
+
+def test_paired_standard_error_of_the_grpo_gain():
+    from qrw.train.grpo import paired_se
+
+    # per-prompt gains 0.1, 0.3, 0.2: sd 0.1, n 3 -> se 0.1 / sqrt(3)
+    assert paired_se([1.0, 1.0, 1.0], [1.1, 1.3, 1.2]) == pytest.approx(0.0577, abs=1e-4)
+    assert paired_se([0.5, 0.7], [0.6, 0.8]) == 0.0  # the same gain on every prompt: no noise
+    assert paired_se([1.0], [2.0]) == 0.0  # one prompt: no spread to measure
