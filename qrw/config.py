@@ -292,6 +292,9 @@ class RewriteSection(Section):
     date: str | None = None
     top_k: int = 3
     min_relevance: float = 0.5
+    #: Refuse a model whose manifest's relevance_accuracy is not this far above its majority_rate
+    #: (its scores rank and filter the rewrites); None: no check.
+    min_tagging_margin: float | None = 0.05
     #: Eligibility of a normalized query, in characters.
     min_query_chars: int = 2
     max_query_chars: int = 128

@@ -35,6 +35,30 @@ def read_manifest(model_dir: str | Path) -> dict:
     return {"model_version": f"{model_dir.name}-{_weights_digest(model_dir)}", "base": str(model_dir)}
 
 
+def check_tagging_quality(manifest: dict, min_margin: float | None) -> str | None:
+    """Refuse a model whose relevance tagging is no better than always guessing the commonest grade.
+
+    The batch job ranks and filters rewrites by the model's own relevance score; a tagger
+    at the majority rate makes that ranking noise, and no dictionary gate can see it.
+    Returns a note when the manifest has no tagging metrics (a plain HF checkout: nothing
+    to check), None when the model passes; raises QrwError when it does not.
+    """
+    if min_margin is None:
+        return None
+    metrics = manifest.get("metrics") or {}
+    accuracy, majority = metrics.get("relevance_accuracy"), metrics.get("majority_rate")
+    if accuracy is None or majority is None:
+        return f"model {manifest.get('model_version')} records no relevance_accuracy: its tagging quality is unchecked"
+    if accuracy < majority + min_margin:
+        raise QrwError(
+            f"model {manifest.get('model_version')} tags relevance at {accuracy:.3f} accuracy on its held-out pairs, "
+            f"not {min_margin:.2f} above always guessing the commonest grade ({majority:.3f}): its relevance scores "
+            "would rank and filter rewrites at random. Train it further (docs/results.md), or run anyway with "
+            "--set rewrite.min_tagging_margin=null"
+        )
+    return None
+
+
 def _weights_digest(model_dir: Path) -> str:
     digest = hashlib.sha256()
     for f in sorted(model_dir.glob("*.safetensors")) + sorted(model_dir.glob("*.bin")) + [model_dir / "config.json"]:

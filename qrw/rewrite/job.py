@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..config import QrwConfig
 from ..io import read_search_log, write_rejects
-from ..manifest import read_manifest
+from ..manifest import MANIFEST, check_tagging_quality, read_manifest
 from ..spark import spark_session
 from .infer import OUTPUT_DDL, InferSettings, engine_worker_pool, make_infer_fn
 from .progress import query_progress
@@ -140,9 +141,13 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
     """The nightly job; returns the run summary (also printed, and stored in ``{table}_runs``)."""
     started, t0 = utc_now(), time.perf_counter()
     timings: dict[str, float] = {}
+    model_version = resolve_model_version(cfg, model)
+    if cfg.engine.kind != "fake" or (Path(model) / MANIFEST).exists():  # before any Spark or engine work
+        note = check_tagging_quality(read_manifest(model), cfg.rewrite.min_tagging_margin)
+        if note:
+            log.warning("%s", note)
     spark = spark_session(cfg)
     set_arrow_batch_size(spark, cfg.rewrite.arrow_batch_size)
-    model_version = resolve_model_version(cfg, model)
 
     fingerprint = input_fingerprint(spark, search_log)
     loaded = read_search_log(spark, search_log, cfg.input, fmt)

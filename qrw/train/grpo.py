@@ -21,7 +21,7 @@ from pathlib import Path
 from ..config import QrwConfig
 from ..errors import QrwError
 from .common import CHECKPOINTS, drop_checkpoints, last_checkpoint, log, setup_logging
-from .data import GRPO_EVAL, export_dir, load_catalog_texts, load_grpo, snapshot
+from .data import GRPO_EVAL, RELEVANCE_EVAL, export_dir, load_catalog_texts, load_grpo, read_jsonl, snapshot
 from .rewards import REWARD_NAMES, build_rewards, fuse, reward_weights, score_all
 
 
@@ -114,6 +114,7 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
     from ..manifest import read_manifest
     from .callbacks import TimeBudget
     from .modeling import load_model, load_tokenizer, param_count, save_model_dir, setup_torch, use_cpu
+    from .scoring import tagging_accuracy
 
     setup_torch(cfg.train)
     g = cfg.train.grpo
@@ -207,6 +208,12 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
             "grpo: held-out reward after: %s (gain %+.4f, standard error %.4f over %d prompts)",
             metrics["after"], metrics["fused_gain"], metrics["fused_gain_se"], len(eval_rows),
         )
+    # The batch job scores with this model too: record its own tagging accuracy (GRPO trains only
+    # the rewrite task, so it can drift from the SFT model's), which the job checks before running.
+    relevance_eval = read_jsonl(folder / RELEVANCE_EVAL, required=False, limit=cfg.train.sft.max_eval_examples)
+    if relevance_eval:
+        metrics.update(tagging_accuracy(trained, tokenizer, relevance_eval, cfg.train.sft.eval_batch_size))
+        log.info("grpo: relevance-tagging accuracy after GRPO %.4f (majority %.4f)", metrics["relevance_accuracy"], metrics["majority_rate"])
     save_model_dir(
         trained,
         tokenizer,

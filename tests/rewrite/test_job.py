@@ -114,3 +114,19 @@ def test_failed_run_leaves_the_dictionary_untouched_and_is_marked_failed(spark, 
     assert delta_version(spark, table) == version and read_dictionary(spark, table) == before
     failed = [r for r in read_runs(spark, table).values() if r["status"] == "failed"]
     assert len(failed) == 1 and "fault injection" in failed[0]["error"] and failed[0]["search_log"] == log
+
+
+def test_a_model_that_tags_no_better_than_the_majority_is_refused_before_any_work(spark, tmp_path, fake_model_dir):
+    import json
+    from pathlib import Path
+
+    from qrw.errors import QrwError
+
+    model = fake_model_dir("weak-tagger")
+    manifest = Path(model) / "qrw_model.json"
+    manifest.write_text(json.dumps({"model_version": "weak-tagger", "metrics": {"relevance_accuracy": 0.36, "majority_rate": 0.35}}))
+    log = write_log(spark, tmp_path / "log", small_log())
+    table = tmp_path / "dictionary"
+    with pytest.raises(QrwError, match="weak-tagger tags relevance at 0.360"):
+        run_rewrite(make_cfg(), search_log=log, model=model, table=str(table))
+    assert not table.exists()  # nothing was written

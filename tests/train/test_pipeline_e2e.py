@@ -47,6 +47,7 @@ def test_bootstrap_sft_grpo_then_vllm_generates(cfg, spark, world, export_data, 
     gain = gm["metrics"]["after"]["fused_mean"] - gm["metrics"]["before"]["fused_mean"]
     assert gm["metrics"]["fused_gain"] == pytest.approx(gain, abs=1e-3) and gm["metrics"]["fused_gain_se"] >= 0
     assert "fused_per_prompt" not in gm["metrics"]["before"]  # used for the standard error, not stored
+    assert 0.0 <= gm["metrics"]["relevance_accuracy"] <= 1.0  # the batch job scores with this model too
     assert gm["model_version"] != sm["model_version"]
 
     # vLLM (the cpu route) loads the trained directory and greedy-decodes what transformers does.
