@@ -174,8 +174,9 @@ class SftSection(Section):
     time_budget_s: float | None = None
     batch_size: int = 32
     grad_accum: int = 1
-    #: Sized for the bootstrap model; use ~1e-5 (full) or ~2e-4 (LoRA) for a real base.
-    learning_rate: float = 5e-4
+    #: Sized for the bootstrap model (5e-4: tagging 0.61, 2e-3: 0.55, docs/results.md); use ~1e-5
+    #: (full) or ~2e-4 (LoRA) for a real base.
+    learning_rate: float = 1e-3
     lr_scheduler: str = "cosine"
     warmup_ratio: float = 0.03
     max_length: int = 192
