@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,8 +64,9 @@ def sample_rewrites(model, tokenizer, prompts: Sequence[list[dict]], *, n: int, 
     return out
 
 
-def evaluate_policy(model, tokenizer, rows: Sequence[dict], rewards: list, cfg: QrwConfig) -> dict:
-    """Mean of each reward part and of the fused reward over sampled rewrites of held-out prompts."""
+def evaluate_policy(model, tokenizer, rows: Sequence[dict], rewards: list, cfg: QrwConfig) -> tuple[dict, list[float]]:
+    """Mean of each reward part and of the fused reward over sampled rewrites of held-out prompts,
+    and the fused mean of each prompt (for the gain's standard error)."""
     g = cfg.train.grpo
     samples = sample_rewrites(
         model, tokenizer, [r["prompt"] for r in rows], n=g.eval_generations, temperature=g.temperature, top_p=g.top_p,
@@ -78,10 +80,10 @@ def evaluate_policy(model, tokenizer, rows: Sequence[dict], rewards: list, cfg: 
     metrics = {f"{name}_mean": round(sum(parts[name]) / len(rewrites), 4) for name in REWARD_NAMES}
     metrics["fused_mean"] = round(sum(fused) / len(fused), 4)
     n = g.eval_generations
-    metrics["fused_per_prompt"] = [round(sum(fused[i * n : (i + 1) * n]) / n, 4) for i in range(len(rows))]
+    per_prompt = [sum(fused[i * n : (i + 1) * n]) / n for i in range(len(rows))]
     metrics["samples"] = len(rewrites)
     metrics["examples"] = [{"query": q, "rewrite": r} for q, r in list(zip(queries, rewrites))[: 2 * g.eval_generations : g.eval_generations]]
-    return metrics
+    return metrics, per_prompt
 
 
 def paired_se(before: Sequence[float], after: Sequence[float]) -> float:
@@ -93,9 +95,7 @@ def paired_se(before: Sequence[float], after: Sequence[float]) -> float:
     diffs = [a - b for a, b in zip(after, before)]
     if len(diffs) < 2:
         return 0.0
-    mean = sum(diffs) / len(diffs)
-    var = sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)
-    return round(math.sqrt(var / len(diffs)), 4)
+    return round(statistics.stdev(diffs) / math.sqrt(len(diffs)), 4)
 
 
 def _dataset(rows: list[dict]):
@@ -134,8 +134,7 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
     metrics: dict = {}
     if eval_rows:
         t = time.monotonic()
-        metrics["before"] = evaluate_policy(policy, tokenizer, eval_rows, rewards, cfg)
-        before_per_prompt = metrics["before"].pop("fused_per_prompt")
+        metrics["before"], before_per_prompt = evaluate_policy(policy, tokenizer, eval_rows, rewards, cfg)
         log.info("grpo: held-out reward before (SFT): %s (%.0fs)", metrics["before"], time.monotonic() - t)
     else:
         log.warning("grpo: %s missing or empty: no before/after reward in the manifest", folder / GRPO_EVAL)
@@ -200,8 +199,7 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
     )
     trained = trainer.model
     if eval_rows:
-        metrics["after"] = evaluate_policy(trained, tokenizer, eval_rows, rewards, cfg)
-        after_per_prompt = metrics["after"].pop("fused_per_prompt")
+        metrics["after"], after_per_prompt = evaluate_policy(trained, tokenizer, eval_rows, rewards, cfg)
         metrics["fused_gain"] = round(metrics["after"]["fused_mean"] - metrics["before"]["fused_mean"], 4)
         metrics["fused_gain_se"] = paired_se(before_per_prompt, after_per_prompt)
         log.info(
