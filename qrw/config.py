@@ -15,12 +15,33 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .errors import QrwError
+
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 DEFAULT_PROFILE = "local.yaml"
 
 
+class ConfigError(QrwError, ValueError):
+    """A profile, override or assignment that does not fit the schema; the message names the key.
+
+    A QrwError, so a bad value set by a command (``--min-users 0``) is printed as one line
+    by the CLI, not as a pydantic trace.
+    """
+
+
+def _problems(exc: ValidationError, prefix: str = "") -> str:
+    return "; ".join(f"{prefix}{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Assignments are validated too (``cfg.rewrite.min_users = 0`` fails, naming ``rewrite.min_users``)."""
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            raise ConfigError(f"invalid setting {value!r}: {_problems(exc, _SECTION_PATHS.get(type(self), ''))}") from None
 
 
 class SparkSection(Section):
@@ -286,7 +307,9 @@ class EngineSection(Section):
 class RewriteSection(Section):
     """The nightly batch job (qrw.rewrite)."""
 
-    min_users: int = 2
+    #: Privacy: a query is rewritten only when this many distinct users searched it (1: every query).
+    #: Keep it equal to serve.min_users: rewriting queries that can never be published is wasted work.
+    min_users: int = Field(2, ge=1)
     #: Days of searches before the window end (None: the whole log up to it).
     window_days: int | None = None
     #: Window end day (YYYY-MM-DD, inclusive); None: the day of the log's last event.
@@ -369,8 +392,18 @@ class QrwConfig(Section):
     eval: EvalSection = Field(default_factory=EvalSection)
 
 
-class ConfigError(ValueError):
-    """A profile or override that does not fit the schema; the message names the key."""
+def _section_paths(model: type[BaseModel], prefix: str = "") -> dict[type, str]:
+    """Section class -> its dotted key prefix in QrwConfig (``RewriteSection`` -> ``rewrite.``)."""
+    paths: dict[type, str] = {}
+    for name, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, Section):
+            paths[kind] = f"{prefix}{name}."
+            paths.update(_section_paths(kind, f"{prefix}{name}."))
+    return paths
+
+
+_SECTION_PATHS: dict[type, str] = _section_paths(QrwConfig)
 
 
 _FREEFORM_MAPS = {"conf"}
@@ -432,7 +465,4 @@ def load_config(conf: str | Path | None = None, overrides: list[str] | tuple[str
     try:
         return QrwConfig.model_validate(tree)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"invalid config ({path.name}): {problems}") from None
+        raise ConfigError(f"invalid config ({path.name}): {_problems(exc)}") from None

@@ -4,6 +4,11 @@ job, export and `qrw lookup`.
 Rules (in order), chosen so that what users type differently but mean the same
 lands on one key, without merging different products:
 
+0. Zero-width characters are deleted, joining what they split: ``so\u200bny`` -> ``sony``
+   (U+200B..U+200D zero-width space/non-joiner/joiner, U+2060 word joiner, U+FEFF BOM
+   / zero-width no-break space, U+00AD soft hyphen). They are invisible, so users and
+   copy-paste insert them without meaning anything; done first, so they cannot block
+   NFKC composition or the decimal-point rule either.
 1. ``None`` -> ``""``; Unicode NFKC (full-width letters, ligatures, ``①`` -> ``1``).
 2. ``casefold()`` (stronger than lower(): ``ß`` -> ``ss``).
 3. Apostrophes are deleted, joining the word: ``men's`` -> ``mens``.
@@ -23,7 +28,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize"]
+__all__ = ["ZERO_WIDTH", "normalize"]
+
+#: Invisible characters deleted before anything else (rule 0).
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_DROP_ZERO_WIDTH = str.maketrans("", "", ZERO_WIDTH)
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018\u02bc`\u00b4]")
 _SPACES = re.compile(r"\s+")
@@ -51,7 +60,7 @@ def normalize(query: str | None) -> str:
     """Map a raw query to its lookup key (see the module docstring for the rules)."""
     if not query:
         return ""
-    text = unicodedata.normalize("NFKC", query).casefold()
+    text = unicodedata.normalize("NFKC", query.translate(_DROP_ZERO_WIDTH)).casefold()
     text = _APOSTROPHES.sub("", text)
     text = text.replace("&", " and ")
     text = _strip_symbols(text)

@@ -30,3 +30,43 @@ def test_bad_settings_name_the_key(override, names):
 def test_missing_profile(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("key", ["rewrite.min_users", "serve.min_users"])
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_min_users_must_be_at_least_one(key, value):
+    """Issue #14: 0 and negatives were accepted (and silently meant 1)."""
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_config(None, [f"{key}={value}"])
+
+
+def test_assignment_is_validated_and_names_the_key():
+    from qrw.errors import QrwError
+
+    cfg = load_config()
+    with pytest.raises(ConfigError, match=r"rewrite\.min_users") as info:
+        cfg.rewrite.min_users = 0
+    assert isinstance(info.value, QrwError)  # the CLI prints it as one line
+    with pytest.raises(ConfigError, match=r"train\.bootstrap\.model\.num_heads"):
+        cfg.train.bootstrap.model.num_heads = "many"
+    assert cfg.rewrite.min_users == 2
+
+
+@pytest.mark.parametrize("command", [["publish", "--table", "/nonexistent/t"], ["rewrite", "--search-log", "x", "--model", "m", "--table", "t"]])
+def test_cli_min_users_zero_is_a_clear_error(command):
+    from click.testing import CliRunner
+
+    from qrw.cli import main
+
+    result = CliRunner().invoke(main, [*command, "--min-users", "0"])
+    assert result.exit_code == 2, result.output
+    assert "min_users" in result.output and "greater than or equal to 1" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("profile", ["local", "cluster"])
+def test_profiles_agree_on_min_users(profile):
+    cfg = load_config(profile)
+    assert cfg.serve.min_users == cfg.rewrite.min_users >= 1
+    if profile == "cluster":
+        assert cfg.rewrite.min_users == 3

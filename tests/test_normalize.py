@@ -50,3 +50,19 @@ def test_separators_do_not_matter(words, sep):
 )
 def test_examples(raw, key):
     assert normalize(raw) == key
+
+
+@given(ANY_TEXT, st.lists(st.tuples(st.integers(min_value=0), st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])), max_size=8))
+@settings(max_examples=400)
+def test_zero_width_characters_never_change_the_key(q, inserts):
+    """Issue #14: "so\\u200bny" must be the key "sony", wherever the invisible characters go."""
+    text = q
+    for pos, ch in inserts:
+        i = pos % (len(text) + 1)
+        text = text[:i] + ch + text[i:]
+    assert normalize(text) == normalize(q)
+
+
+@pytest.mark.parametrize("raw", ["so\u200bny tv", "so\u200cny\u200d tv", "\ufeffsony tv", "sony\u2060 tv", "so\u00adny tv", "2\u200b,5l"])
+def test_zero_width_examples(raw):
+    assert normalize(raw) in ("sony tv", "2.5l")

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import IntegerType, MapType, StringType, StructField, StructType
+from pyspark.sql.types import IntegerType, MapType, StringType
 
 from ..config import InputSection
 from ..errors import QrwError
 from ..normalize import normalize
-from .formats import CORRUPT, detect_format, read_table
+from .formats import CORRUPT, read_table
 
 EVENT_TYPES = ("search", "click", "add_to_cart", "order")
 ESCI_GRADES = {"exact": 3, "substitute": 2, "complement": 1, "irrelevant": 0}
@@ -65,17 +65,11 @@ def normalize_udf(queries: pd.Series) -> pd.Series:
     return queries.map(lambda q: None if q is None or (isinstance(q, float) and pd.isna(q)) else normalize(q))
 
 
-def _text_schema(columns: list[str]) -> StructType:
-    return StructType([StructField(c, StringType()) for c in columns] + [StructField(CORRUPT, StringType())])
-
-
 def _read_raw(spark: SparkSession, path: str, fmt: str | None, columns: list[str], required: list[str], source: str) -> DataFrame:
-    fmt = detect_format(spark, path, fmt)
-    schema = _text_schema(columns) if fmt in ("csv", "json") else None
-    df = read_table(spark, path, fmt, schema)
+    df = read_table(spark, path, fmt, columns=columns, required=required, source=source)
     present = set(df.columns)
     missing = [c for c in required if c not in present]
-    if missing:
+    if missing and CORRUPT not in present:  # typed formats; CSV checks its header, JSON rows are rejected one by one
         raise QrwError(
             f"{source} at {path} has no column(s) {', '.join(missing)} (found: {', '.join(sorted(present))}); "
             f"see docs/contracts.md"
@@ -86,10 +80,22 @@ def _read_raw(spark: SparkSession, path: str, fmt: str | None, columns: list[str
     return df
 
 
+@F.pandas_udf(StringType())
+def _escape_invalid_utf8(raw: pd.Series) -> pd.Series:
+    """Bytes -> text, invalid UTF-8 sequences as ``\\xNN`` escapes (valid text is unchanged)."""
+    return raw.map(lambda b: None if b is None else bytes(b).decode("utf-8", "backslashreplace"))
+
+
 def _bad_utf8(col: str) -> Column:
     """Invalid UTF-8 bytes (Parquet/Delta) or the replacement char that CSV/JSON decoding leaves behind."""
     c = F.col(col).cast(StringType())
     return c.isNotNull() & (~F.expr(f"is_valid_utf8(CAST(`{col}` AS STRING))") | c.contains("\ufffd"))
+
+
+def _corrupt_rules() -> list[tuple[Column, str]]:
+    """A record the text parser could not read: invalid UTF-8 (a JSON line with bad bytes), else malformed."""
+    corrupt = F.col(CORRUPT).isNotNull()
+    return [(corrupt & ~F.is_valid_utf8(F.col(CORRUPT)), "invalid UTF-8"), (corrupt, "malformed record")]
 
 
 def _first_reason(rules: list[tuple[Column, Column | str]]) -> Column:
@@ -108,10 +114,14 @@ def _split(spark: SparkSession, source: str, raw: DataFrame, reason: Column, val
     """Classify rows once (cached), then count, so reasons are computed a single time."""
     original = [c for c in raw.columns if c != CORRUPT]
     tagged = raw.withColumn("_reason", reason).cache()
+    record = F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*[F.col(c).cast(StringType()).alias(c) for c in original])))
     rejects = tagged.where(F.col("_reason").isNotNull()).select(
         F.lit(source).alias("source"),
         F.col("_reason").alias("reason"),
-        F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*[F.col(c).cast(StringType()).alias(c) for c in original]))).alias("record"),
+        # A record with invalid UTF-8 (a JSON line, a Parquet string) is stored escaped: Arrow
+        # readers of the rejects table fail on raw invalid bytes in a string column.
+        F.when(F.is_valid_utf8(record), record).otherwise(_escape_invalid_utf8(record.cast("binary")))
+        .alias("record"),
     )
     valid = tagged.where(F.col("_reason").isNull()).select(*valid_cols)
     counts = tagged.groupBy("_reason").count().collect()
@@ -136,7 +146,7 @@ def read_search_log(spark: SparkSession, path: str, cfg: InputSection | None = N
     position = F.expr("try_cast(CAST(position AS STRING) AS INT)")
     reason = _first_reason(
         [
-            (F.col(CORRUPT).isNotNull(), "malformed record"),
+            *_corrupt_rules(),
             (F.col("event_time").isNull(), "missing event_time"),
             (ts.isNull(), "event_time is not a timestamp"),
             (_blank("user_id"), "missing user_id"),
@@ -180,7 +190,7 @@ def read_catalog(spark: SparkSession, path: str, fmt: str | None = None) -> Load
     dup_rank = F.row_number().over(Window.partitionBy(F.trim(F.col("product_id").cast(StringType()))).orderBy(F.monotonically_increasing_id()))
     reason = _first_reason(
         [
-            (F.col(CORRUPT).isNotNull(), "malformed record"),
+            *_corrupt_rules(),
             (_blank("product_id"), "missing product_id"),
             (_blank("title"), "missing title"),
             (_bad_utf8("title") | _bad_utf8("product_id") | _bad_utf8("brand") | _bad_utf8("description"), "invalid UTF-8"),
@@ -210,7 +220,7 @@ def read_labels(spark: SparkSession, path: str, fmt: str | None = None) -> Loade
     grade = F.coalesce(mapping[text], F.expr("try_cast(trim(CAST(label AS STRING)) AS INT)"))
     reason = _first_reason(
         [
-            (F.col(CORRUPT).isNotNull(), "malformed record"),
+            *_corrupt_rules(),
             (_blank("query"), "missing query"),
             (_blank("product_id"), "missing product_id"),
             (_bad_utf8("query"), "invalid UTF-8"),
