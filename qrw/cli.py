@@ -96,12 +96,13 @@ def train() -> None:
 @click.option("--search-log", required=True)
 @click.option("--catalog", required=True)
 @click.option("--out", required=True)
+@click.option("--data", default=None, help="Output folder of build-training-data: only its train-split queries are used (without it: catalog only).")
 @click.option("--format", "fmt", default=None)
-def train_bootstrap(cfg: QrwConfig, search_log: str, catalog: str, out: str, fmt: str | None) -> None:
-    """Tokenizer + small base model pretrained on catalog and query text."""
+def train_bootstrap(cfg: QrwConfig, search_log: str, catalog: str, out: str, data: str | None, fmt: str | None) -> None:
+    """Tokenizer + small base model pretrained on catalog and train-split query text."""
     from .train.bootstrap import bootstrap
 
-    bootstrap(cfg, search_log=search_log, catalog=catalog, out=out, fmt=fmt)
+    bootstrap(cfg, search_log=search_log, catalog=catalog, out=out, data=data, fmt=fmt)
 
 
 @train.command("sft")
@@ -194,14 +195,15 @@ def rollback(cfg: QrwConfig, table: str, to_version: int | None) -> None:
 @_config_options
 @click.option("--world", default=None, help="Sample-world folder with truth tables (default under paths.data_dir).")
 @click.option("--table", default=None, help="rewrite_dictionary to evaluate.")
-@click.option("--data", default=None, help="Training-data folder (held-out eval split).")
-@click.option("--model", "models", multiple=True, help="Model dirs to compare (repeatable).")
+@click.option("--data", default=None, help="Training-data folder: query splits, bought products, held-out labels (default under paths.data_dir).")
+@click.option("--model", "models", multiple=True, help="Model dirs: tagging accuracy and macro-F1 on the split (repeatable).")
+@click.option("--split", default="test", type=click.Choice(["test", "dev"]), help="test (reported numbers) or dev (tuning).")
 @click.option("--out", default=None, help="Folder for metrics.json and report.html.")
-def evaluate(cfg: QrwConfig, world: str | None, table: str | None, data: str | None, models: tuple[str, ...], out: str | None) -> None:
-    """Offline metrics and an HTML report."""
+def evaluate(cfg: QrwConfig, world: str | None, table: str | None, data: str | None, models: tuple[str, ...], split: str, out: str | None) -> None:
+    """Offline metrics on the test split (train slice in-sample, separately) and an HTML report."""
     from .eval.run import evaluate as run
 
-    run(cfg, world=world, table=table, data=data, models=list(models), out=out)
+    run(cfg, world=world, table=table, data=data, models=list(models), out=out, split=split)
 
 
 if __name__ == "__main__":

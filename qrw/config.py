@@ -98,7 +98,10 @@ class DataSection(Section):
     """Training-data mining (qrw.data)."""
 
     min_pair_support: int = 2
-    eval_fraction: float = 0.1
+    #: Splits by hashed normalized query (qrw.data.splits): dev for tuning and the trainers'
+    #: held-out numbers, test for reported numbers only; the rest is train.
+    dev_fraction: float = Field(0.1, ge=0.0, lt=1.0)
+    test_fraction: float = Field(0.1, ge=0.0, lt=1.0)
     #: Share of relevance-tagging examples in the SFT mixture (rest: rewrite generation), by
     #: downsampling the other task; None keeps every row of both (train.sft.relevance_share mixes).
     relevance_task_share: float | None = 0.5
@@ -189,6 +192,8 @@ class SftSection(Section):
     #: every row, the other is repeated to reach it. None: the mix the training-data job wrote
     #: (data.relevance_task_share).
     relevance_share: float | None = None
+    #: Rewrite-generation rows only (the ablation's "generation-only SFT" arm, scripts/ablation.py).
+    generation_only: bool = False
     max_examples: int | None = None
     epochs: float = 2.0
     max_steps: int = -1
@@ -207,9 +212,9 @@ class SftSection(Section):
     keep_checkpoints: bool = False
     logging_steps: int = 25
     eval_batch_size: int = 64
-    #: Cap on relevance_eval.jsonl rows scored at the end (None: all).
+    #: Cap on relevance_dev.jsonl rows scored at the end (None: all).
     max_eval_examples: int | None = 2000
-    #: sft_eval.jsonl rows for the held-out loss at the end.
+    #: sft_dev.jsonl rows for the held-out loss at the end.
     max_eval_loss_rows: int = 512
     #: LoRA adapters (peft) instead of full fine-tuning, for large bases; merged before saving.
     lora: bool = False
@@ -250,7 +255,7 @@ class GrpoSection(Section):
     #: Rules reward: bounded rewrite length.
     max_rewrite_chars: int = 80
     max_rewrite_words: int = 12
-    #: Held-out grpo_eval.jsonl prompts for the before/after reward comparison, and samples per prompt.
+    #: Held-out grpo_dev.jsonl prompts (dev split) for the before/after reward comparison, and samples per prompt.
     eval_prompts: int = 128
     eval_generations: int = 8
     scorer_batch_size: int = 64

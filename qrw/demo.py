@@ -89,7 +89,7 @@ def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = 
         "rewrite": lambda: _rewrite(cfg, p),
         "publish": lambda: _publish(cfg, p),
         "export": lambda: _export(cfg, p),
-        "evaluate": lambda: _evaluate(cfg, p),
+        "evaluate": lambda: _evaluate(cfg, p, timings),
     }
     for stage in STAGES:
         if stages and stage not in forced:
@@ -148,7 +148,9 @@ def _data(cfg: QrwConfig, p: DemoPaths) -> None:
 def _bootstrap(cfg: QrwConfig, p: DemoPaths) -> None:
     from .train.bootstrap import bootstrap
 
-    bootstrap(cfg, search_log=str(p.world / "search_log"), catalog=str(p.world / "catalog"), out=str(p.model("base")), fmt=None)
+    bootstrap(
+        cfg, search_log=str(p.world / "search_log"), catalog=str(p.world / "catalog"), out=str(p.model("base")), data=str(p.training), fmt=None
+    )
 
 
 def _sft(cfg: QrwConfig, p: DemoPaths) -> None:
@@ -191,11 +193,13 @@ def _export(cfg: QrwConfig, p: DemoPaths) -> None:
     export(cfg, table=str(p.dictionary), out=str(p.export))
 
 
-def _evaluate(cfg: QrwConfig, p: DemoPaths) -> None:
+def _evaluate(cfg: QrwConfig, p: DemoPaths, timings: dict[str, float]) -> None:
+    """Test-split metrics and the HTML report; the stage seconds so far go into the report."""
     from .eval.run import evaluate
 
     models = [str(p.model(n)) for n in ("sft", "grpo") if (p.model(n) / "qrw_model.json").exists()]
-    evaluate(cfg, world=str(p.world), table=str(p.dictionary), data=str(p.training), models=models, out=str(p.report))
+    evaluate(cfg, world=str(p.world), table=str(p.dictionary), data=str(p.training), models=models, out=str(p.report),
+             timings={f"{k}_s": v for k, v in timings.items()})
 
 
 def _print_examples(cfg: QrwConfig, p: DemoPaths) -> None:
@@ -233,3 +237,5 @@ def _print_where(p: DemoPaths, timings: dict[str, float]) -> None:
     if timings:
         console.print("stage seconds: " + ", ".join(f"{k} {v}" for k, v in timings.items()))
     console.print(f"try: .venv/bin/qrw lookup --table {p.dictionary} \"<a query>\"")
+    if (p.report / "report.html").exists():
+        console.print(f"[bold]report:[/bold] {p.report / 'report.html'}")

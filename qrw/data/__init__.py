@@ -3,7 +3,7 @@
 One module per job: sessions (which search an event belongs to), behaviour
 (per-query aggregates), profiles (pair similarities from per-query maps), pairs
 (rewrite pairs from independent signals), labels (graded relevance examples),
-splits (held-out eval by query hash), export (rendering with qrw.prompts, Delta
+splits (train / dev / test by query hash), export (rendering with qrw.prompts, Delta
 and JSON Lines), job (orchestration, summary, progress).
 
 Output layout under ``--out`` (others build against it):
@@ -15,10 +15,11 @@ Output layout under ``--out`` (others build against it):
   ``graph+reformulation``; support, score, signals, category_sim, product_overlap,
   per-signal support/score, split), ``relevance_examples`` (query_norm,
   rewrite_norm, grade 0/1/2, source, product_overlap, category_sim, split),
-  ``sft``, ``grpo_prompts``, ``eval`` (held-out queries with their products and
+  ``sft``, ``grpo_prompts``, ``eval`` (held-out dev and test queries with their products and
   mined reference rewrites), ``rejects`` (rows of this run_id replaced).
-* ``export/`` (JSON Lines for TRL): ``sft_{train,eval}.jsonl``, ``grpo_{train,eval}.jsonl``,
-  ``relevance_eval.jsonl``, ``catalog.jsonl``, ``corpus.txt``.
+* ``export/`` (JSON Lines for TRL): ``sft_{train,dev,test}.jsonl``, ``grpo_{train,dev,test}.jsonl``,
+  ``relevance_{dev,test}.jsonl``, ``query_splits.jsonl`` (query_norm -> split, what bootstrap
+  and evaluate read), ``catalog.jsonl``, ``corpus.txt`` (train queries only).
 * ``summary.json``: counts per signal, drops per reason, label balance, rejects,
   split sizes, warnings, seconds per step.
 

@@ -40,7 +40,13 @@ from .profiles import profiles
 from .sessions import sessionize
 
 TABLES = ("behaviour", "rewrite_pairs", "relevance_examples", "sft", "grpo_prompts", "eval", "rejects")
-EXPORTS = ("sft_train.jsonl", "sft_eval.jsonl", "grpo_train.jsonl", "grpo_eval.jsonl", "relevance_eval.jsonl", "catalog.jsonl", "corpus.txt")
+EXPORTS = (
+    *(f"{kind}_{split}.jsonl" for kind in ("sft", "grpo") for split in splits.SPLITS),
+    *(f"relevance_{split}.jsonl" for split in splits.HELD_OUT),
+    "query_splits.jsonl",
+    "catalog.jsonl",
+    "corpus.txt",
+)
 PRIVATE_KEYS = ("user_id", "session_id")
 #: Warn when more than this share of engagement events point at products the catalog lacks.
 UNKNOWN_PRODUCT_WARN_SHARE = 0.05
@@ -119,6 +125,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
     """Run the whole job; returns (and writes, and prints) the summary."""
     out = out.rstrip("/")
     d = cfg.data
+    splits.cuts(d.dev_fraction, d.test_fraction)  # bad fractions: a clear error before any work
     spark = spark_session(cfg)
     run_id = run_id_for(search_log, catalog, labels, out, fmt)
     local = (spark.sparkContext.master or "").startswith("local")
@@ -163,7 +170,9 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
         with progress.step("per-query behaviour"):
             qp = keep(bh.query_products(used, products, d))
             cats = bh.category_distribution(qp, products)
-            behaviour = keep(splits.assign(bh.behaviour(used, qp, cats, max_products=max(d.max_grpo_products, d.max_products_per_query)), d.eval_fraction))
+            behaviour = keep(
+                splits.assign(bh.behaviour(used, qp, cats, max_products=max(d.max_grpo_products, d.max_products_per_query)), d.dev_fraction, d.test_fraction)
+            )
             q = behaviour.agg(F.count("*").alias("n"), F.sum((F.size("products") > 0).cast("long")).alias("p")).first()
             summary["queries"] = {"distinct": q["n"], "with_products": int(q["p"] or 0)}
 
@@ -171,7 +180,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
             overlap = keep(pairs.product_overlap(qp, d))
             prof = keep(profiles(behaviour))
             cands = keep(pairs.candidates(used, qp, overlap, behaviour, prof, products, d))
-            rewrite_pairs = keep(splits.assign(pairs.combine(cands.where(F.col("drop_reason").isNull()), d), d.eval_fraction))
+            rewrite_pairs = keep(splits.assign(pairs.combine(cands.where(F.col("drop_reason").isNull()), d), d.dev_fraction, d.test_fraction))
             summary["pairs"] = _pair_summary(cands, rewrite_pairs)
             if summary["pairs"]["kept"] == 0:
                 warnings.append("no rewrite pairs survived the filters: the SFT rewrite task is empty (see pairs.dropped)")
@@ -181,7 +190,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
             examples = keep(_examples(rewrite_pairs, dropped, behaviour, prof, qp, lab, d))
             before = _counts(examples, "grade", "source")
             balanced, caps = lb.balance(examples, d.label_balance_ratio)
-            relevance = keep(splits.assign(balanced, d.eval_fraction, rewrite_col="rewrite_norm"))
+            relevance = keep(splits.assign(balanced, d.dev_fraction, d.test_fraction, rewrite_col="rewrite_norm", held_out=behaviour))
             summary["labels"] = {"before_balance": before, "by_grade": _counts(relevance, "grade"), "by_source": _counts(relevance, "source")}
             if len(caps) < 3:
                 warnings.append(f"relevance labels cover grades {sorted(caps)} only; the tagging task sees no other grade")
@@ -193,7 +202,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
                 .where(F.col("_r") <= d.max_rewrites_per_query)
                 .drop("split")
             )
-            rw = splits.assign(rw, d.eval_fraction, rewrite_col="rewrite_norm").select(
+            rw = splits.assign(rw, d.dev_fraction, d.test_fraction, rewrite_col="rewrite_norm", held_out=behaviour).select(
                 F.lit(prompts.TASK_REWRITE).alias("task"), "query_norm", "rewrite_norm", F.lit(None).cast("int").alias("grade"),
                 F.col("signal").alias("source"), "split",
             )
@@ -298,26 +307,36 @@ def _event_counts(events: DataFrame, catalog: DataFrame, warnings: list[str]) ->
 
 
 def _eval_table(behaviour: DataFrame, rewrite_pairs: DataFrame) -> DataFrame:
-    """Held-out queries with their behaviour ground truth and the mined reference rewrites."""
-    refs = rewrite_pairs.where(F.col("split") == splits.EVAL).groupBy("query_norm").agg(
+    """Held-out (dev and test) queries with their behaviour ground truth and the mined reference rewrites."""
+    held_out = F.col("split").isin(*splits.HELD_OUT)
+    refs = rewrite_pairs.where(held_out).groupBy("query_norm").agg(
         F.sort_array(F.collect_list(F.struct(F.col("score"), F.col("rewrite_norm"), F.col("signal"))), asc=False).alias("_refs")
     ).select("query_norm", F.transform("_refs", lambda s: F.struct(s["rewrite_norm"].alias("rewrite_norm"), s["score"].alias("score"), s["signal"].alias("signal"))).alias("references"))
-    ev = behaviour.where(F.col("split") == splits.EVAL).join(refs, "query_norm", "left")
+    ev = behaviour.where(held_out).join(refs, "query_norm", "left")
     return ev.withColumn("references", F.coalesce("references", F.array().cast("array<struct<rewrite_norm:string,score:double,signal:string>>")))
 
 
 def _write_exports(spark, out: str, sft: DataFrame, grpo: DataFrame, rel: DataFrame, catalog: DataFrame, behaviour: DataFrame, write_corpus: bool) -> None:
+    """The JSONL files: one per split for SFT and GRPO, held-out relevance rows, the query -> split map.
+
+    ``query_splits.jsonl`` is how later stages learn the split without recomputing it
+    (``qrw train bootstrap --data`` pretrains on train queries only; ``qrw evaluate``
+    reports test queries). ``corpus.txt`` holds train queries only.
+    """
     ex = f"{out}/export"
-    for split in (splits.TRAIN, splits.EVAL):
+    for split in splits.SPLITS:
         rows = sft.where(F.col("split") == split).select("task", "prompt", "completion", F.xxhash64(F.to_json("prompt")).alias("_h"))
         export.write_jsonl(spark, rows, f"{ex}/sft_{split}.jsonl", order=["task", "_h"], drop=["_h"])
         rows = grpo.where(F.col("split") == split).select("prompt", "query", "query_norm", "products")
         export.write_jsonl(spark, rows, f"{ex}/grpo_{split}.jsonl", order=["query_norm"])
-    rows = rel.where(F.col("split") == splits.EVAL).select(F.col("query_norm").alias("query"), F.col("rewrite_norm").alias("rewrite"), "grade")
-    export.write_jsonl(spark, rows, f"{ex}/relevance_eval.jsonl", order=["query", "rewrite"])
+    for split in splits.HELD_OUT:
+        rows = rel.where(F.col("split") == split).select(F.col("query_norm").alias("query"), F.col("rewrite_norm").alias("rewrite"), "grade")
+        export.write_jsonl(spark, rows, f"{ex}/relevance_{split}.jsonl", order=["query", "rewrite"])
+    export.write_jsonl(spark, behaviour.select("query_norm", "split"), f"{ex}/query_splits.jsonl", order=["query_norm"])
     export.write_jsonl(spark, export.catalog_docs(catalog), f"{ex}/catalog.jsonl", order=["product_id"])
     if write_corpus:
-        export.write_lines(spark, export.corpus_lines(catalog, behaviour), f"{ex}/corpus.txt")
+        train_queries = behaviour.where(F.col("split") == splits.TRAIN)
+        export.write_lines(spark, export.corpus_lines(catalog, train_queries), f"{ex}/corpus.txt")
 
 
 def _split_sizes(frames: dict[str, DataFrame]) -> dict:

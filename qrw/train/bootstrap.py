@@ -5,10 +5,20 @@ information" stage is done at CPU scale: a byte-level BPE tokenizer and a few-mi
 parameter Qwen2 decoder pretrained (next-token loss) on catalog titles, descriptions,
 brands and categories, search queries, and (query => engaged product title) pairs.
 A real checkpoint (e.g. Qwen2.5) can replace this via ``qrw train sft --base``.
+
+Only **train-split** queries may reach pretraining (qrw.data.splits): the split comes
+from the training-data job's ``query_splits.jsonl`` (``--data``), since a raw log alone
+cannot say which queries are held out. Without ``--data`` no query text is used at all
+(catalog only). Every document the tokenizer and the model saw is written beside the
+model (``bootstrap_documents.jsonl.gz``), so anyone can audit what it trained on
+(``qrw.eval.leakage`` does, and the leakage test).
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import logging
 import random
 import time
@@ -21,10 +31,38 @@ from ..prompts import RELEVANCE_GRADE_MEANING, SYSTEM_PROMPT, relevance_completi
 
 log = logging.getLogger(__name__)
 
+DOCUMENTS_FILE = "bootstrap_documents.jsonl.gz"
 
-def collect_texts(spark, search_log: str, catalog: str, fmt: str | None, cfg: QrwConfig) -> dict[str, list[str]]:
-    """Catalog text, distinct queries and (query => engaged title) pairs, via the contract readers.
 
+def allowed_queries(data: str | Path | None) -> set[str] | None:
+    """The normalized queries bootstrap may learn from: the train split of the data job at ``data``.
+
+    None when no ``data`` is given: then no query text is used (catalog only).
+    """
+    if data is None:
+        return None
+    from ..data.splits import TRAIN
+    from .data import query_splits
+
+    return {q for q, split in query_splits(data).items() if split == TRAIN}
+
+
+def filter_texts(texts: dict[str, list[str]], allowed: set[str] | None) -> dict[str, list[str]]:
+    """Keep queries and (query => title) pairs whose normalized query is allowed (None: drop them all)."""
+    ok = (lambda q: False) if allowed is None else (lambda q: normalize(q) in allowed)
+    return {
+        **texts,
+        "queries": [q for q in texts.get("queries", []) if ok(q)],
+        "pairs": [p for p in texts.get("pairs", []) if ok(p.partition(" => ")[0])],
+    }
+
+
+def collect_texts(
+    spark, search_log: str, catalog: str, fmt: str | None, cfg: QrwConfig, allowed: set[str] | None = None
+) -> dict[str, list[str]]:
+    """Catalog text, distinct allowed queries and (allowed query => engaged title) pairs, via the contract readers.
+
+    ``allowed``: normalized train-split queries (:func:`allowed_queries`); None uses no query.
     user_id is only used inside Spark to attach a query to the click that followed it;
     it never reaches the texts.
     """
@@ -32,6 +70,7 @@ def collect_texts(spark, search_log: str, catalog: str, fmt: str | None, cfg: Qr
     from pyspark.sql import functions as F
 
     from ..io import read_catalog, read_search_log
+    from ..io.readers import normalize_udf
 
     cap = cfg.train.bootstrap.max_texts
     products = read_catalog(spark, catalog, fmt=fmt).valid
@@ -45,9 +84,11 @@ def collect_texts(spark, search_log: str, catalog: str, fmt: str | None, cfg: Qr
         if r["description"]:
             catalog_texts.append(f"{r['title']}. {r['description']}")
 
+    allowed_df = spark.createDataFrame([(q,) for q in sorted(allowed or ())], "query_norm string")
     queries = [
         r["query"]
         for r in events.where(F.col("event_type") == "search")
+        .join(allowed_df, "query_norm", "left_semi")
         .groupBy("query")
         .count()
         .orderBy(F.desc("count"), "query")
@@ -65,12 +106,14 @@ def collect_texts(spark, search_log: str, catalog: str, fmt: str | None, cfg: Qr
         .where((F.col("event_type") != "search") & F.col("q").isNotNull())
         .select(F.col("q").alias("query"), "product_id")
         .distinct()
+        .withColumn("query_norm", normalize_udf(F.col("query")))
+        .join(allowed_df, "query_norm", "left_semi")
         .join(products.select("product_id", "title"), "product_id")
         .limit(cap)
         .collect()
     )
     pairs = [f"{r['query']} => {r['title']}" for r in engaged]
-    return {"catalog": catalog_texts, "queries": queries, "pairs": pairs}
+    return filter_texts({"catalog": catalog_texts, "queries": queries, "pairs": pairs}, allowed)
 
 
 def prompt_texts(queries: list[str], n: int = 200) -> list[str]:
@@ -216,29 +259,71 @@ def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir:
     }
 
 
-def bootstrap_from_texts(cfg: QrwConfig, texts: dict[str, list[str]], out: str | Path, sources: dict | None = None) -> Path:
-    """Tokenizer + pretraining from already-gathered texts (the Spark-free half; tests use it)."""
+def write_documents(path: Path, tokenizer_texts: list[tuple[str, str]], documents: list[tuple[str, str]]) -> dict:
+    """Every text the tokenizer and the LM saw, gzip'd JSON Lines ``{"use", "source", "text"}``; returns its identity.
+
+    ``use`` is ``tokenizer`` (BPE training corpus) or ``lm`` (a pretraining document, as
+    rendered: chats include the template). Written in a fixed order with a zero gzip
+    mtime, so the same texts give the same bytes (and sha256).
+    """
+    digest = hashlib.sha256()
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+        for use, rows in (("tokenizer", tokenizer_texts), ("lm", documents)):
+            for source, text in rows:
+                line = (json.dumps({"use": use, "source": source, "text": text}, ensure_ascii=False) + "\n").encode("utf-8")
+                digest.update(line)
+                fh.write(line)
+    return {"file": path.name, "sha256": digest.hexdigest()[:16], "tokenizer_texts": len(tokenizer_texts), "lm_documents": len(documents)}
+
+
+def read_documents(model_dir: str | Path) -> list[dict]:
+    """The documents a bootstrap model was trained on (``{use, source, text}`` rows)."""
+    path = Path(model_dir) / DOCUMENTS_FILE
+    if not path.exists():
+        raise QrwError(f"{path} is missing: {model_dir} was not written by this version of `qrw train bootstrap`")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def bootstrap_from_texts(
+    cfg: QrwConfig, texts: dict[str, list[str]], out: str | Path, sources: dict | None = None, allowed: set[str] | None = None
+) -> Path:
+    """Tokenizer + pretraining from already-gathered texts (the Spark-free half; tests use it).
+
+    ``allowed``: when given, queries and pairs are filtered to it once more here (the
+    texts may come from a file, scripts/train_without_spark.py).
+    """
     import shutil
 
     from .modeling import init_model, param_count, save_model_dir, setup_torch
     from .tokenizer import train_tokenizer
 
     setup_torch(cfg.train)
+    if allowed is not None:
+        texts = filter_texts(texts, allowed)
     b = cfg.train.bootstrap
-    corpus = texts.get("catalog", []) + texts.get("queries", []) + texts.get("pairs", [])
+    catalog, queries, pairs = texts.get("catalog", []), texts.get("queries", []), texts.get("pairs", [])
+    corpus = catalog + queries + pairs
     if len(corpus) < 10:
         raise QrwError(
             f"only {len(corpus)} catalog/query texts to pretrain on; the search log and catalog look empty "
             "(check the reader counts and rejects)"
         )
     out = Path(out)
-    tokenizer = train_tokenizer(corpus + prompt_texts(texts.get("queries", [])), b.vocab_size, b.model.max_position)
+    tokenizer_texts = (
+        [("catalog", t) for t in catalog] + [("query", t) for t in queries] + [("pair", t) for t in pairs]
+        + [("prompt", t) for t in prompt_texts(queries)]
+    )
+    tokenizer = train_tokenizer([t for _, t in tokenizer_texts], b.vocab_size, b.model.max_position)
     # The (query => title) pairs go in as chats when chat_pairs is on, not twice as plain text.
-    docs = corpus if not b.chat_pairs else texts.get("catalog", []) + texts.get("queries", [])
+    documents = [("catalog", t) for t in catalog] + [("query", t) for t in queries]
     if b.chat_pairs:
-        docs += chat_documents(tokenizer, texts.get("pairs", []))
+        documents += [("chat", t) for t in chat_documents(tokenizer, pairs)]
+    else:
+        documents += [("pair", t) for t in pairs]
     if b.click_relevance:
-        docs += click_relevance_documents(tokenizer, texts.get("pairs", []), cfg.train.seed)
+        documents += [("click_relevance", t) for t in click_relevance_documents(tokenizer, pairs, cfg.train.seed)]
+    docs = [t for _, t in documents]
     blocks = pack_blocks(tokenizer, docs, b.seq_len, cfg.train.seed)
     if len(blocks) < 2:
         raise QrwError(f"the texts make only {len(blocks)} blocks of {b.seq_len} tokens; lower train.bootstrap.seq_len")
@@ -247,13 +332,23 @@ def bootstrap_from_texts(cfg: QrwConfig, texts: dict[str, list[str]], out: str |
     workdir = out / "_pretrain"
     stats = pretrain(model, tokenizer, blocks, cfg, workdir)
     shutil.rmtree(workdir, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    audit = write_documents(out / DOCUMENTS_FILE, tokenizer_texts, documents)
     save_model_dir(
         model,
         tokenizer,
         out,
         kind="bootstrap",
         base=None,
-        data={**(sources or {}), "texts": {k: len(v) for k, v in texts.items()}, "documents": len(docs), "blocks": len(blocks)},
+        data={
+            **(sources or {}),
+            "texts": {k: len(v) for k, v in texts.items()},
+            "documents": len(docs),
+            "blocks": len(blocks),
+            "queries_from": "train split" if allowed is not None else "none (catalog only)",
+            "allowed_queries": None if allowed is None else len(allowed),
+            "documents_file": audit,
+        },
         training_config=cfg.train.bootstrap.model_dump(),
         params=param_count(model),
         vocab_size=len(tokenizer),
@@ -263,12 +358,20 @@ def bootstrap_from_texts(cfg: QrwConfig, texts: dict[str, list[str]], out: str |
     return out
 
 
-def bootstrap(cfg: QrwConfig, *, search_log: str, catalog: str, out: str, fmt: str | None = None) -> Path:
-    """``qrw train bootstrap``: read the raw inputs with Spark, then tokenizer + pretraining."""
+def bootstrap(cfg: QrwConfig, *, search_log: str, catalog: str, out: str, data: str | None = None, fmt: str | None = None) -> Path:
+    """``qrw train bootstrap``: read the raw inputs with Spark, then tokenizer + pretraining.
+
+    ``data``: the training-data job's output; its train split names the queries that may
+    be used. Without it, only the catalog is (a warning says so).
+    """
     from ..spark import spark_session
 
     from .common import setup_logging
 
     setup_logging()
-    texts = collect_texts(spark_session(cfg), search_log, catalog, fmt, cfg)
-    return bootstrap_from_texts(cfg, texts, out, sources={"search_log": search_log, "catalog": catalog})
+    allowed = allowed_queries(data)
+    if allowed is None:
+        log.warning("bootstrap: no --data (training-data output) given, so no query split is known: pretraining on the catalog only")
+    texts = collect_texts(spark_session(cfg), search_log, catalog, fmt, cfg, allowed)
+    sources = {"search_log": search_log, "catalog": catalog, "split_from": data}
+    return bootstrap_from_texts(cfg, texts, out, sources=sources, allowed=allowed)

@@ -16,9 +16,13 @@ from pathlib import Path
 from ..errors import QrwError
 from ..prompts import TASK_RELEVANCE, TASK_REWRITE
 
-SFT_TRAIN, SFT_EVAL = "sft_train.jsonl", "sft_eval.jsonl"
-GRPO_TRAIN, GRPO_EVAL = "grpo_train.jsonl", "grpo_eval.jsonl"
-RELEVANCE_EVAL, CATALOG, CORPUS = "relevance_eval.jsonl", "catalog.jsonl", "corpus.txt"
+# The trainers' held-out numbers (SFT loss and tagging accuracy, GRPO's before/after reward) read
+# the *dev* split: they are what tuning looks at. Test files are for `qrw evaluate` only.
+EVAL_SPLIT = "dev"
+SFT_TRAIN, SFT_EVAL, SFT_TEST = "sft_train.jsonl", "sft_dev.jsonl", "sft_test.jsonl"
+GRPO_TRAIN, GRPO_EVAL, GRPO_TEST = "grpo_train.jsonl", "grpo_dev.jsonl", "grpo_test.jsonl"
+RELEVANCE_EVAL, RELEVANCE_TEST = "relevance_dev.jsonl", "relevance_test.jsonl"
+CATALOG, CORPUS, QUERY_SPLITS = "catalog.jsonl", "corpus.txt", "query_splits.jsonl"
 SFT_TASKS = (TASK_REWRITE, TASK_RELEVANCE)
 
 
@@ -52,6 +56,14 @@ def read_jsonl(path: Path, *, required: bool = True, limit: int | None = None) -
             if limit is not None and len(rows) >= limit:
                 break
     return rows
+
+
+def query_splits(data: str | Path) -> dict[str, str]:
+    """normalized query -> split, as the training-data job assigned it (``query_splits.jsonl``)."""
+    path = export_dir(data) / QUERY_SPLITS
+    if not path.exists():
+        raise QrwError(f"{path} is missing: it comes from `qrw build-training-data` (re-run it to write the query splits)")
+    return {r["query_norm"]: r["split"] for r in read_jsonl(path) if r.get("query_norm") is not None}
 
 
 def snapshot(data: str | Path) -> dict:

@@ -5,7 +5,7 @@ another vLLM; training never imports vllm). The reward parts are separate TRL
 reward functions fused by ``reward_weights``, so TRL logs each one
 (``rewards/relevance/mean`` ...) next to the fused ``reward``.
 
-Before training and after, the same held-out ``grpo_eval.jsonl`` prompts are
+Before training and after, the same held-out dev-split ``grpo_dev.jsonl`` prompts are
 sampled with the same settings and seed and scored by the same reward functions;
 both means go into the manifest, so "did GRPO help" is a recorded number.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from ..config import QrwConfig
 from ..errors import QrwError
 from .common import CHECKPOINTS, drop_checkpoints, last_checkpoint, log, setup_logging
-from .data import GRPO_EVAL, RELEVANCE_EVAL, export_dir, load_catalog_texts, load_grpo, read_jsonl, snapshot
+from .data import EVAL_SPLIT, GRPO_EVAL, RELEVANCE_EVAL, export_dir, load_catalog_texts, load_grpo, read_jsonl, snapshot
 from .rewards import REWARD_NAMES, build_rewards, fuse, reward_weights, score_all
 
 
@@ -131,7 +131,7 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
     weights = reward_weights(g)
     log.info("grpo: %d prompts, %d eval prompts, %d products in the BM25 index, weights %s", len(rows), len(eval_rows), len(catalog), weights)
 
-    metrics: dict = {}
+    metrics: dict = {"eval_split": EVAL_SPLIT}  # before/after and the tagging accuracy: dev rows (tuning), not test
     if eval_rows:
         t = time.monotonic()
         metrics["before"], before_per_prompt = evaluate_policy(policy, tokenizer, eval_rows, rewards, cfg)

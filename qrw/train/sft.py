@@ -4,7 +4,7 @@ The data is TRL's prompt-completion conversational format, so the loss is on the
 completion only (the rewrite, or the one label token + ``<|im_end|>``). The task
 mix is resampled to ``train.sft.relevance_share``. Checkpoints go to
 ``{out}/checkpoints``; a rerun with the same ``--out`` resumes from the newest one.
-At the end the relevance-tagging accuracy on the held-out ``relevance_eval.jsonl``
+At the end the relevance-tagging accuracy on the dev split's ``relevance_dev.jsonl``
 (argmax over the label tokens) is measured against the majority-class rate and
 written into the manifest with everything needed to reproduce the run.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from ..config import QrwConfig
 from ..errors import QrwError
 from .common import CHECKPOINTS, default_base, drop_checkpoints, last_checkpoint, log, setup_logging
-from .data import RELEVANCE_EVAL, SFT_EVAL, export_dir, load_sft, mix_tasks, read_jsonl, snapshot
+from .data import EVAL_SPLIT, RELEVANCE_EVAL, SFT_EVAL, export_dir, load_sft, mix_tasks, read_jsonl, snapshot
 
 
 def _dataset(rows: list[dict]):
@@ -53,11 +53,17 @@ def train_sft(cfg: QrwConfig, *, data: str, out: str, base: str | None = None, c
     if not base and not base_dir.exists():
         raise QrwError(f"no --base given and no bootstrap model at {base_dir}; run `qrw train bootstrap --out {base_dir}` or pass --base")
     tokenizer = load_tokenizer(base_dir)  # checks files, chat template, single-token labels
-    rows = load_sft(data)
+    rows = load_sft(data, need_both_tasks=not s.generation_only)
+    if s.generation_only:
+        from ..prompts import TASK_REWRITE
+
+        rows = [r for r in rows if r["task"] == TASK_REWRITE]
+        if not rows:
+            raise QrwError(f"train.sft.generation_only: {export_dir(data)} has no rewrite-task rows")
     folder = export_dir(data)
     eval_rows = load_sft(data, SFT_EVAL, need_both_tasks=False) if (folder / SFT_EVAL).exists() else []
     relevance_eval = read_jsonl(folder / RELEVANCE_EVAL, required=False, limit=s.max_eval_examples)
-    mixed = mix_tasks(rows, s.relevance_share, cfg.train.seed, s.max_examples)
+    mixed = mix_tasks(rows, None if s.generation_only else s.relevance_share, cfg.train.seed, s.max_examples)
     tasks = {t: sum(r["task"] == t for r in mixed) for t in sorted({r["task"] for r in mixed})}
     log.info("sft: %d training rows after mixing %s (from %d), base %s", len(mixed), tasks, len(rows), base_dir)
 
@@ -128,6 +134,8 @@ def train_sft(cfg: QrwConfig, *, data: str, out: str, base: str | None = None, c
         "train_tokens_per_s": round(tokens / seconds, 1) if seconds > 0 else None,
         "mean_example_tokens": round(mean_len, 1),
         "stopped_by_time_budget": budget.stopped_early,
+        # eval_loss and the tagging accuracy below are measured on this split (tuning reads it; test is for qrw evaluate)
+        "eval_split": EVAL_SPLIT,
     }
     if eval_rows:
         metrics["eval_loss"] = round(trainer.evaluate()["eval_loss"], 4)

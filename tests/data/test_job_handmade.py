@@ -80,7 +80,7 @@ def test_output_layout_is_what_trl_and_the_reward_read(handmade_built, spark, da
     want = data_cfg.data.relevance_task_share
     share = sum(r["task"] == prompts.TASK_RELEVANCE for r in sft) / len(sft)
     assert abs(share - want) <= 1 / len(sft) + 1e-9
-    grpo = {r["query_norm"]: r for r in handmade_built.jsonl("grpo_train.jsonl") + handmade_built.jsonl("grpo_eval.jsonl")}
+    grpo = {r["query_norm"]: r for r in handmade_built.jsonl("grpo_train.jsonl") + handmade_built.jsonl("grpo_dev.jsonl") + handmade_built.jsonl("grpo_test.jsonl")}
     assert grpo["cans"]["prompt"] == prompts.rewrite_messages("cans")
     assert {p["product_id"] for p in grpo["cans"]["products"]} == {"p9"}
     assert set(grpo["cans"]["products"][0]) == {"product_id", "clicks", "add_to_carts", "orders"}

@@ -78,26 +78,43 @@ def test_relevance_labels_agree_with_the_hidden_truth(world_built, spark):
 
 def test_splits_do_not_leak(world_built, spark):
     _, built = world_built
-    eval_queries, train_texts = set(), set()
+    held_out, train_texts = {}, set()
     for name in ("relevance_examples", "sft", "grpo_prompts", "rewrite_pairs", "behaviour"):
         df = built.table(spark, name)
         cols = [c for c in ("query_norm", "rewrite_norm") if c in df.columns]
         for r in df.select("split", *cols).collect():
-            if r["split"] == splits.EVAL:
-                eval_queries.add(r["query_norm"])
+            if r["split"] in splits.HELD_OUT:
+                held_out[r["query_norm"]] = r["split"]
             elif name in ("relevance_examples", "sft", "grpo_prompts"):  # what training sees
                 train_texts.update(r[c] for c in cols if r[c] is not None)
-    assert eval_queries and not eval_queries & train_texts
-    share = built.summary["splits"]["behaviour"]["eval"] / sum(built.summary["splits"]["behaviour"].values())
-    assert 0.05 <= share <= 0.15  # eval_fraction 0.1 of distinct queries
+    assert held_out and not set(held_out) & train_texts
+    sizes = built.summary["splits"]["behaviour"]
+    total = sum(sizes.values())
+    for split in splits.HELD_OUT:  # dev_fraction 0.1 and test_fraction 0.1 of distinct queries
+        assert 0.05 <= sizes[split] / total <= 0.15, sizes
 
     def queries(name):
         return {m for r in built.jsonl(name) for m in re.findall(r"Query: ([^\n]*)", r["prompt"][-1]["content"])}
 
-    assert queries("sft_eval.jsonl") and not queries("sft_eval.jsonl") & queries("sft_train.jsonl")
+    for split in splits.HELD_OUT:
+        assert queries(f"sft_{split}.jsonl") and not queries(f"sft_{split}.jsonl") & queries("sft_train.jsonl")
+    assert not queries("sft_dev.jsonl") & queries("sft_test.jsonl")
     grpo_train = {r["query_norm"] for r in built.jsonl("grpo_train.jsonl")}
-    assert not grpo_train & {r["query_norm"] for r in built.jsonl("grpo_eval.jsonl")}
-    assert {r["query"] for r in built.jsonl("relevance_eval.jsonl")} <= eval_queries
+    for split in splits.HELD_OUT:
+        grpo = {r["query_norm"] for r in built.jsonl(f"grpo_{split}.jsonl")}
+        assert grpo and not grpo_train & grpo
+        assert {r["query"] for r in built.jsonl(f"relevance_{split}.jsonl")} <= {q for q, s in held_out.items() if s == split}
+    # A dev row may not point at a test query (tuning must not see test queries).
+    dev_rewrites = {m for r in built.jsonl("sft_dev.jsonl") for m in re.findall(r"Rewrite: ([^\n]*)", r["prompt"][-1]["content"])}
+    assert not dev_rewrites & {q for q, s in held_out.items() if s == splits.TEST}
+    # query_splits.jsonl (what bootstrap and evaluate read) agrees with the tables, and corpus.txt holds train queries only.
+    mapping = {r["query_norm"]: r["split"] for r in built.jsonl("query_splits.jsonl")}
+    behaviour = {r["query_norm"]: r["split"] for r in built.table(spark, "behaviour").select("query_norm", "split").collect()}
+    assert mapping == behaviour and all(held_out[q] == s for q, s in mapping.items() if s in splits.HELD_OUT)
+    from qrw.normalize import normalize
+
+    corpus = {normalize(line) for line in (built.out / "export" / "corpus.txt").read_text().splitlines()}
+    assert not corpus & set(held_out)
 
 
 def test_grpo_products_are_what_users_engaged_with(world_built, spark):

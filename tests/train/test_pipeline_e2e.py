@@ -22,10 +22,11 @@ def test_bootstrap_sft_grpo_then_vllm_generates(cfg, spark, world, export_data, 
 
     c = tiny_cfg(cfg)
     search_log, catalog = write_raw(tmp_path / "raw", world)
-    base = bootstrap(c, search_log=search_log, catalog=catalog, out=str(tmp_path / "base"))
+    base = bootstrap(c, search_log=search_log, catalog=catalog, out=str(tmp_path / "base"), data=str(export_data))
     bm = json.loads((base / "qrw_model.json").read_text())
     assert bm["kind"] == "bootstrap" and bm["metrics"]["steps"] == 30
-    assert bm["data"]["texts"]["queries"] == len(world["queries"])
+    n_dev = sum(1 for _ in open(export_data / "export" / "grpo_dev.jsonl"))
+    assert bm["data"]["texts"]["queries"] == len(world["queries"]) - n_dev  # train-split queries only
     assert bm["data"]["texts"]["pairs"] > 0  # clicks got their session's query
     assert bm["metrics"]["eval_loss"] < math.log(bm["vocab_size"])  # pretraining learned something
 

@@ -70,7 +70,7 @@ def write_export(folder: Path, world: dict, *, eval_share: float = 0.15, seed: i
     exp.mkdir(parents=True, exist_ok=True)
     queries = world["queries"]
     n_eval = max(2, int(len(queries) * eval_share))
-    splits = {"eval": queries[:n_eval], "train": queries[n_eval:]}
+    splits = {"dev": queries[:n_eval], "train": queries[n_eval:]}
     for split, qs in splits.items():
         sft, grpo, rel = [], [], []
         for q in qs:
@@ -81,8 +81,9 @@ def write_export(folder: Path, world: dict, *, eval_share: float = 0.15, seed: i
             grpo.append({"prompt": prompts.rewrite_messages(q["query"]), "query": q["query"], "query_norm": q["query_norm"], "products": q["products"]})
         _dump(exp / f"sft_{split}.jsonl", sft)
         _dump(exp / f"grpo_{split}.jsonl", grpo)
-        if split == "eval":
-            _dump(exp / "relevance_eval.jsonl", rel)
+        if split == "dev":
+            _dump(exp / "relevance_dev.jsonl", rel)
+    _dump(exp / "query_splits.jsonl", [{"query_norm": q["query_norm"], "split": split} for split, qs in splits.items() for q in qs])
     _dump(exp / "catalog.jsonl", [{"product_id": p["product_id"], "text": normalize(f"{p['title']} {p['brand']} {p['category']}")} for p in world["products"]])
     return folder
 
