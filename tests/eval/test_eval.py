@@ -163,7 +163,8 @@ def test_evaluate_reads_the_split_from_data_and_reports_train_separately(spark, 
     t = result["test"]
     assert t["qrw"]["all"]["coverage"] == 1.0 and t["no_rewrite"]["all"]["coverage"] == 0.0
     assert t["oracle"]["all"]["recall@10_merged"] == pytest.approx(t["qrw"]["all"]["recall@10_merged"])  # the dictionary is the oracle here
-    assert t["qrw"]["all"]["queries_with_orders"] == n_test and t["qrw"]["all"]["recall@10_bought_merged"] is not None
+    with_orders = sum(bool(len(world.truth_intents.set_index("intent_id").loc[i, "product_ids"])) for i, q in zip(queries["intent_id"], queries["query_norm"]) if split[q] == "test")
+    assert t["qrw"]["all"]["queries_with_orders"] == with_orders > 0.9 * n_test and t["qrw"]["all"]["recall@10_bought_merged"] is not None
     assert set(t["qrw"]["by_segment"]) == {"tail"}  # query_freq 3 <= rewrite.tail_max_freq
     assert t["relevance"]["pairs"] == n_test
     saved = json.loads((tmp_path / "report" / "metrics.json").read_text())
