@@ -284,7 +284,9 @@ class TrainSection(Section):
 class EngineSection(Section):
     """One engine per executor (qrw.engine)."""
 
-    kind: Literal["vllm", "hf", "fake"] = "vllm"
+    #: vllm (production), hf (plain transformers), fake (unit tests), instant (zero-latency,
+    #: benchmarks of the job's own overhead only: fixed candidates and scores).
+    kind: Literal["vllm", "hf", "fake", "instant"] = "vllm"
     max_model_len: int = 256
     dtype: str = "float32"
     #: GiB of KV cache for vLLM on CPU (VLLM_CPU_KVCACHE_SPACE).
@@ -315,6 +317,13 @@ class RewriteSection(Section):
     #: Privacy: a query is rewritten only when this many distinct users searched it (1: every query).
     #: Keep it equal to serve.min_users: rewriting queries that can never be published is wasted work.
     min_users: int = Field(2, ge=1)
+    #: distinct_users counts the users of this many days ending at the window end, across runs
+    #: (HyperLogLog sketches per query and day in {table}_user_sketches); None: every stored day.
+    #: Days older than the window are deleted from the side table.
+    users_window_days: int | None = Field(30, ge=1)
+    #: log2 of the sketches' buckets (DataSketches HLL lgConfigK, 4..21): 12 is ~1.6% error on
+    #: large counts; small counts (privacy thresholds) are exact at any value.
+    users_sketch_lg_k: int = Field(12, ge=4, le=21)
     #: Days of searches before the window end (None: the whole log up to it).
     window_days: int | None = None
     #: Window end day (YYYY-MM-DD, inclusive); None: the day of the log's last event.
@@ -364,6 +373,13 @@ class ServeSection(Section):
 
     #: Privacy: a query seen from fewer distinct users is never published.
     min_users: int = Field(2, ge=1)
+    #: distinct_users counts the users of this many days ending at the window end, across runs
+    #: (HyperLogLog sketches per query and day in {table}_user_sketches); None: every stored day.
+    #: Days older than the window are deleted from the side table.
+    users_window_days: int | None = Field(30, ge=1)
+    #: log2 of the sketches' buckets (DataSketches HLL lgConfigK, 4..21): 12 is ~1.6% error on
+    #: large counts; small counts (privacy thresholds) are exact at any value.
+    users_sketch_lg_k: int = Field(12, ge=4, le=21)
     #: Coverage gate: share of publishable rows with a rewrite of relevance >= coverage_min_relevance.
     min_coverage: float = Field(0.3, ge=0, le=1)
     coverage_min_relevance: float = Field(0.5, ge=0, le=1)

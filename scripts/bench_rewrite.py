@@ -13,6 +13,15 @@ Same prompts, same engine settings, same model (a tiny random Qwen2 we build):
   the Python worker (VmHWM) after each size: flat = it does not grow with the query count.
 
     .venv/bin/python scripts/bench_rewrite.py --sizes 200,2000 [--slots 1] [--one-call] [--json out.json]
+
+``--kind instant`` swaps the engine for the zero-latency one (``qrw/engine/instant.py``:
+fixed candidates and scores, no model): what is left is the job's OWN overhead, reported
+in microseconds per query (inference stage, stage minus engine calls, whole job), next to
+bare (the same chunked post-processing in one process, no Spark). The peak RSS of every
+Spark Python worker is sampled while each size runs (``peak_python_workers_mb``: the
+largest one and the sum), beside the inference worker's own VmHWM:
+
+    .venv/bin/python scripts/bench_rewrite.py --kind instant --sizes 10000,100000 --json out.json
 """
 
 from __future__ import annotations
@@ -32,19 +41,76 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def bench_queries(n: int) -> list[str]:
-    """``n`` distinct product-style queries (deterministic)."""
+    """``n`` distinct product-style queries (deterministic); past the corpus' combinations, numbered variants."""
     from qrw.engine.testing import product_corpus
     from qrw.normalize import normalize
 
     out, seen = [], set()
-    for line in product_corpus(n=4 * n + 400, seed=1):
+    corpus = product_corpus(n=min(4 * n + 400, 200_000), seed=1)
+    for line in corpus:
         key = normalize(line)
         if key and len(key) <= 60 and key not in seen and not key.startswith(("task", "you are")):
             seen.add(key)
             out.append(key)
         if len(out) == n:
             return out
-    raise SystemExit(f"could not make {n} distinct queries")
+    base, i = list(out), 0
+    while len(out) < n:  # numbered variants ("acme kettle 2l 17"): still distinct keys, same lengths
+        key = f"{base[i % len(base)]} {i // len(base) + 2}"
+        if key not in seen:
+            seen.add(key)
+            out.append(key)
+        i += 1
+    return out
+
+
+class WorkerRss:
+    """Samples the RSS of every Spark Python worker (``pyspark.daemon`` and its forks) in a thread.
+
+    ``peak()`` -> (largest single worker MiB, largest sum over workers MiB, workers seen).
+    """
+
+    def __init__(self, every_s: float = 0.2) -> None:
+        import threading
+
+        self.every_s = every_s
+        self.per_pid: dict[int, float] = {}
+        self.total = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        total = 0.0
+        for proc in psutil.process_iter(["pid", "cmdline", "memory_info"]):
+            cmd = " ".join(proc.info.get("cmdline") or [])
+            mem = proc.info.get("memory_info")
+            if mem is None or ("pyspark.daemon" not in cmd and "pyspark.worker" not in cmd):
+                continue
+            mb = mem.rss / 2**20
+            total += mb
+            self.per_pid[proc.info["pid"]] = max(self.per_pid.get(proc.info["pid"], 0.0), mb)
+        self.total = max(self.total, total)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._sample()
+            except Exception:  # noqa: BLE001 - a process ending mid-sample is normal
+                pass
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> "WorkerRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self) -> dict:
+        return {"max_worker_mb": round(max(self.per_pid.values(), default=0.0), 1), "sum_mb": round(self.total, 1), "workers": len(self.per_pid)}
 
 
 def write_log(spark, path: str, queries: list[str]) -> str:
@@ -71,6 +137,7 @@ def _bare_pass(engine, cfg, queries: list[str], chunk: int) -> dict:
     tokens = engine.stats.snapshot()["generated_tokens"] - before["generated_tokens"]
     return {
         "seconds": round(secs, 2),
+        "us_per_query": round(secs / max(1, len(queries)) * 1e6, 1),
         "pairs_scored": pairs,
         "queries_per_s": round(len(queries) / secs, 1),
         "gen_tokens": int(tokens),
@@ -111,10 +178,16 @@ def spark_job(cfg_overrides: list[str], model: str, sizes: list[int], work: Path
     }
     for n in sizes:
         log = write_log(spark, str(work / f"log_{n}"), bench_queries(n))
-        summary = run_rewrite(cfg, search_log=log, model=model, table=str(work / f"dict_{n}"))
+        with WorkerRss() as rss:
+            summary = run_rewrite(cfg, search_log=log, model=model, table=str(work / f"dict_{n}"))
         stage = summary["timings"]["inference_s"]
         tokens = summary["counts"]["gen_tokens"]
+        staged = max(1, summary["counts"]["staged"])
         out["runs"][n] = {
+            "us_per_query_stage": round(stage / staged * 1e6, 1),
+            "us_per_query_stage_minus_engine": round((stage - summary["engine_seconds"]) / staged * 1e6, 1),
+            "us_per_query_job": round(summary["timings"]["total_s"] / staged * 1e6, 1),
+            "peak_python_workers_mb": rss.peak(),
             "inference_stage_s": round(stage, 2),
             "shard_s": round(summary["timings"].get("shard_s", 0.0), 2),
             "job_total_s": round(summary["timings"]["total_s"], 2),
@@ -168,7 +241,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="200,2000")
     ap.add_argument("--slots", type=int, default=1, help="engines in the Spark job (1 = same compute as bare)")
     ap.add_argument("--master", default="local[2]")
-    ap.add_argument("--kind", default="vllm", choices=["vllm", "hf"])
+    ap.add_argument("--kind", default="vllm", choices=["vllm", "hf", "instant"], help="instant: zero-latency engine, the job's own overhead")
     ap.add_argument("--num-candidates", type=int, default=4)
     ap.add_argument("--max-new-tokens", type=int, default=16)
     ap.add_argument("--chunk-size", type=int, default=512)
@@ -202,7 +275,7 @@ def main() -> None:
         return
 
     work = Path(tempfile.mkdtemp(prefix="qrw-bench-rewrite-"))
-    model = build_tiny_model(work / "tiny-qwen2")
+    model = "instant" if args.kind == "instant" else build_tiny_model(work / "tiny-qwen2")
     results = {
         "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
         "settings": {"kind": args.kind, "num_candidates": args.num_candidates, "max_new_tokens": args.max_new_tokens, "slots": args.slots, "master": args.master, "chunk_size": args.chunk_size},
@@ -217,7 +290,7 @@ def main() -> None:
     print(json.dumps(results, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
-    print(markdown(results), file=sys.stderr)
+    print(markdown(results) if args.kind != "instant" else markdown_overhead(results), file=sys.stderr)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -239,6 +312,22 @@ def markdown(r: dict) -> str:
             lines.append(f"| {n} (bare, ONE call) | {o['queries_per_s']} | {o['tokens_per_s']} | | | | | | |")
     bare_start = r.get("bare", {}).get("engine_start_s", "-")
     lines.append(f"\nengine start: bare {bare_start} s, Spark worker {r['spark']['engine_start_s']} s")
+    return "\n".join(lines)
+
+
+def markdown_overhead(r: dict) -> str:
+    """The zero-latency table: the job's own cost per query, and worker memory."""
+    lines = [
+        "| queries | bare µs/query | stage µs/query | stage minus engine µs/query | job µs/query | inference worker VmHWM MiB | largest Python worker MiB | all Python workers MiB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for n, s in r["spark"]["runs"].items():
+        b = r.get("bare", {}).get("runs", {}).get(n, {}).get("chunked", {})
+        p = s["peak_python_workers_mb"]
+        lines.append(
+            f"| {n:,} | {b.get('us_per_query', '')} | {s['us_per_query_stage']} | {s['us_per_query_stage_minus_engine']} | {s['us_per_query_job']} | "
+            f"{s['peak_worker_rss_mb']} | {p['max_worker_mb']} | {p['sum_mb']} |"
+        )
     return "\n".join(lines)
 
 

@@ -42,7 +42,7 @@ CALL_TIME_FIELDS = frozenset({"num_candidates", "temperature", "top_p", "decodin
 
 def _key(cfg: EngineSection, model_dir: str) -> tuple:
     load_settings = cfg.model_dump(exclude=set(CALL_TIME_FIELDS))
-    where = model_dir if cfg.kind == "fake" else str(Path(model_dir).expanduser().resolve())
+    where = model_dir if cfg.kind in ("fake", "instant") else str(Path(model_dir).expanduser().resolve())
     return (cfg.kind, where, repr(sorted(load_settings.items())))
 
 
@@ -91,6 +91,11 @@ def _create(cfg: EngineSection, model_dir: str, device: str | None) -> Engine:
             version = f"fake:{read_manifest(model_dir)['model_version']}"
         return FakeEngine(model_version=version, fail_on=cfg.fake_fail_on, device=device)
 
+    if cfg.kind == "instant":  # zero-latency benchmark engine (qrw/engine/instant.py)
+        from .instant import InstantEngine, instant_model_version
+
+        return InstantEngine(model_version=instant_model_version(model_dir), device=device)
+
     manifest = read_manifest(model_dir)  # raises QrwError for a non-model dir
     model_version = str(manifest["model_version"])
     _pin_device(device)  # before torch/vllm touch CUDA
@@ -102,7 +107,7 @@ def _create(cfg: EngineSection, model_dir: str, device: str | None) -> Engine:
         from .hf_engine import HfEngine
 
         return HfEngine(cfg, model_dir, model_version=model_version, device=device)
-    raise QrwError(f"unknown engine.kind {cfg.kind!r}; use vllm, hf or fake")
+    raise QrwError(f"unknown engine.kind {cfg.kind!r}; use vllm, hf, fake or instant")
 
 
 def cached_engines() -> list[Engine]:

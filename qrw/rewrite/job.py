@@ -30,7 +30,7 @@ from .infer import OUTPUT_DDL, InferSettings, engine_worker_pool, make_infer_fn
 from .progress import query_progress
 from .resources import inference_profile
 from .runs import input_fingerprint, make_run_id, output_settings, read_run, record_run, utc_now
-from .selection import QUERY_COLUMNS, select_queries
+from .selection import QUERY_COLUMNS, record_user_sketches, select_queries
 from .sharding import assign_slots, engine_slots, local_cores, set_arrow_batch_size, shard, slot_balance
 from .writer import ensure_dictionary, merge_into_dictionary, read_staging, rejects_path, table_version, write_staging
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 def resolve_model_version(cfg: QrwConfig, model: str) -> str:
     """From the model's manifest; the fake engine names itself (no model needed)."""
-    if cfg.engine.kind == "fake":
+    if cfg.engine.kind in ("fake", "instant"):
         from ..engine import get_engine
 
         return get_engine(cfg.engine, model).model_version
@@ -142,7 +142,7 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
     started, t0 = utc_now(), time.perf_counter()
     timings: dict[str, float] = {}
     model_version = resolve_model_version(cfg, model)
-    if cfg.engine.kind != "fake" or (Path(model) / MANIFEST).exists():  # before any Spark or engine work
+    if cfg.engine.kind not in ("fake", "instant") or (Path(model) / MANIFEST).exists():  # before any Spark or engine work
         note = check_tagging_quality(read_manifest(model), cfg.rewrite.min_tagging_margin)
         if note:
             log.warning("%s", note)
@@ -193,6 +193,7 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
         stats, merge, balance = infer_and_merge(
             spark, cfg, selection, slots, model=model, model_version=model_version, run_id=run_id, table=table, started=started, timings=timings
         )
+        counts["user_sketches"] = sum(record_user_sketches(spark, table, selection).values())  # after the MERGE: the users window's books
     except BaseException as exc:
         timings["total_s"] = time.perf_counter() - t0
         failed = {**base, "status": "failed", "finished_at": utc_now(), "slots": slots, "counts": counts, "timings": timings, "error": f"{type(exc).__name__}: {str(exc)[:2000]}"}
