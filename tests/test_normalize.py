@@ -53,7 +53,7 @@ def test_examples(raw, key):
 
 
 @given(ANY_TEXT, st.lists(st.tuples(st.integers(min_value=0), st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])), max_size=8))
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)  # no per-example deadline: the shared machine's load made it flaky
 def test_zero_width_characters_never_change_the_key(q, inserts):
     """Issue #14: "so\\u200bny" must be the key "sony", wherever the invisible characters go."""
     text = q
