@@ -148,7 +148,7 @@ def rewrite(cfg: QrwConfig, search_log: str, model: str, table: str, min_users: 
 @main.command()
 @_config_options
 @click.option("--table", required=True)
-@click.option("--min-users", type=int, default=None)
+@click.option("--min-users", type=click.IntRange(min=1), default=None, help="Distinct users a published query needs (>= 1).")
 def publish(cfg: QrwConfig, table: str, min_users: int | None) -> None:
     """Gate the latest dictionary version and publish it (non-zero exit when blocked)."""
     from .serve.publish import publish as run
@@ -161,23 +161,51 @@ def publish(cfg: QrwConfig, table: str, min_users: int | None) -> None:
 @main.command()
 @_config_options
 @click.option("--table", required=True)
-@click.option("--out", required=True, help="JSON Lines file to write.")
-def export(cfg: QrwConfig, table: str, out: str) -> None:
-    """JSON Lines snapshot of the published version."""
-    from .serve.export import export as run
+@click.option("--out", default=None, help="File to write (JSON Lines, or Parquet with --format parquet) plus FILE.manifest.json.")
+@click.option("--to", "to", default=None, metavar="redis://HOST:PORT[/DB]", help="Load into Redis behind an atomic switch instead of a file.")
+@click.option("--format", "fmt", default="jsonl", type=click.Choice(["jsonl", "parquet"]), help="File format of a full export.")
+@click.option("--since-version", type=click.IntRange(min=0), default=None, help="Only the keys whose published entry changed since published dictionary version N.")
+@click.option("--force", is_flag=True, help="Reload Redis even when it already serves this version.")
+def export(cfg: QrwConfig, table: str, out: str | None, to: str | None, fmt: str, since_version: int | None, force: bool) -> None:
+    """Snapshot of the published version: a JSON Lines / Parquet file, Redis, or a change feed."""
+    if (out is None) == (to is None):
+        raise click.UsageError("give exactly one of --out FILE or --to redis://HOST:PORT[/DB]")
+    if since_version is not None and fmt != "jsonl":
+        raise click.UsageError("--since-version writes JSON Lines (one upsert or delete a line); drop --format")
+    if to is not None and fmt != "jsonl":
+        raise click.UsageError("--format applies to --out files only")
+    if since_version is not None:
+        from .serve.changes import export_changes
 
-    run(cfg, table=table, out=out)
+        _emit(export_changes(cfg, table=table, since_version=since_version, out=out, url=to))
+    elif to is not None:
+        from .serve.export import export_redis
+
+        _emit(export_redis(cfg, table=table, url=to, force=force))
+    else:
+        from .serve.export import export as run
+
+        run(cfg, table=table, out=out, fmt=fmt)
 
 
 @main.command()
 @_config_options
-@click.option("--table", required=True)
+@click.option("--table", default=None, help="Delta path of rewrite_dictionary (its published version).")
+@click.option("--from", "source", default=None, metavar="redis://HOST:PORT[/DB]", help="Read from Redis through the reference reader instead.")
 @click.argument("query")
-def lookup(cfg: QrwConfig, table: str, query: str) -> None:
+def lookup(cfg: QrwConfig, table: str | None, source: str | None, query: str) -> None:
     """What the online side would get for QUERY: one export-format JSON line, or null."""
-    from .serve.lookup import lookup as run
+    if (table is None) == (source is None):
+        raise click.UsageError("give exactly one of --table DELTA_PATH or --from redis://HOST:PORT[/DB]")
+    if source is not None:
+        from .serve.redis_store import RedisReader
 
-    click.echo(json.dumps(run(cfg, table=table, query=query), ensure_ascii=False))
+        record = RedisReader(source, cfg.serve.redis_namespace, cfg.serve.redis_timeout_s).lookup(query)
+    else:
+        from .serve.lookup import lookup as run
+
+        record = run(cfg, table=table, query=query)
+    click.echo(json.dumps(record, ensure_ascii=False))
 
 
 @main.command()
@@ -189,6 +217,41 @@ def rollback(cfg: QrwConfig, table: str, to_version: int | None) -> None:
     from .serve.versions import rollback as run
 
     _emit(run(cfg, table, to_version=to_version))
+
+
+@main.command()
+@_config_options
+@click.option("--table", required=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON rows instead of a table.")
+def history(cfg: QrwConfig, table: str, as_json: bool) -> None:
+    """The publication log: version, decision, failed gates, min_users, when, by which run."""
+    from .serve.history import history_rows, print_history
+
+    rows = history_rows(cfg, table)
+    if as_json:
+        _emit(rows)
+    else:
+        print_history(table, rows)
+
+
+@main.command()
+@_config_options
+@click.option("--search-log", required=True)
+@click.option("--model", required=True)
+@click.option("--table", required=True, help="Delta path of rewrite_dictionary.")
+@click.option("--date", default=None, help="Window end day YYYY-MM-DD (default: the log's last day).")
+@click.option("--export", "export_file", default=None, help="Also write the JSON Lines snapshot here.")
+@click.option("--redis", "redis_url", default=None, metavar="redis://HOST:PORT[/DB]", help="Also load Redis (a delta when it serves an earlier publication).")
+@click.option("--format", "fmt", default=None, help="Search-log format if the path does not tell.")
+def nightly(cfg: QrwConfig, search_log: str, model: str, table: str, date: str | None, export_file: str | None, redis_url: str | None, fmt: str | None) -> None:
+    """rewrite -> gates -> publish -> export under one lock per table (exit codes: 0 ok, 1 failure, 3 gate blocked, 4 input missing, 5 locked)."""
+    from .serve.nightly import run_nightly
+
+    code, summary = run_nightly(cfg, search_log=search_log, model=model, table=table, date=date, export_file=export_file, redis_url=redis_url, fmt=fmt)
+    if code == 5:
+        click.secho(f"error: {summary['error']}", fg="red", err=True)
+    click.echo(json.dumps({k: summary.get(k) for k in ("status", "exit_code", "log", "lock", "publish", "export", "redis", "error")}, default=str))
+    sys.exit(code)
 
 
 @main.command()

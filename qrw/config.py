@@ -368,8 +368,40 @@ class RewriteSection(Section):
     worker_preload: str | None = "auto"
 
 
+class PiiSection(Section):
+    """Personal data kept out of what is published (qrw.serve.pii), on keys and rewrite texts.
+
+    A key that carries one of ``kinds`` drops its whole entry; a rewrite that does drops
+    only that rewrite. Look-alikes (model numbers, sizes, GTIN barcodes) pass: see qrw/serve/pii.py.
+    """
+
+    enabled: bool = True
+    kinds: list[Literal["email", "phone", "card", "address"]] = Field(default_factory=lambda: ["email", "phone", "card", "address"])
+    #: A run of digit groups (spaces, dashes, dots, parentheses between) with this many digits is a phone number.
+    phone_min_digits: int = Field(9, ge=5)
+    phone_max_digits: int = Field(15, ge=5)
+
+
 class ServeSection(Section):
     """Publish gates, export, lookup (qrw.serve)."""
+
+    pii: PiiSection = Field(default_factory=PiiSection)
+    #: Redis online store (qrw.serve.redis_store): keys live under "{redis_namespace}:".
+    redis_namespace: str = Field("qrw", min_length=1)
+    #: After the live pointer moves, the previous key space expires after this many seconds
+    #: (so a two-step reader that read the old pointer still finds its hash).
+    redis_grace_s: int = Field(300, ge=1)
+    #: A key space being loaded expires on its own after this long unless the switch makes it live
+    #: (a killed loader leaves nothing behind for good).
+    redis_loading_ttl_s: int = Field(86400, ge=60)
+    #: Fields per HSET and commands per pipeline round trip while loading.
+    redis_batch: int = Field(1000, ge=1)
+    redis_pipeline_depth: int = Field(16, ge=1)
+    redis_timeout_s: float = Field(5.0, gt=0)
+    #: `qrw nightly`: where the per-table lock file lives (None: next to a local table,
+    #: ~/.cache/qrw/locks for other URIs) and where the per-run logs go (None: {table}_nightly_logs).
+    nightly_lock_dir: str | None = None
+    nightly_log_dir: str | None = None
 
     #: Privacy: a query seen from fewer distinct users is never published.
     min_users: int = Field(2, ge=1)

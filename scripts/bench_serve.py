@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_serve.py            # 100k rows
     .venv/bin/python scripts/bench_serve.py 1000000    # any size
+    .venv/bin/python scripts/bench_serve.py redis 100000 1000000   # Redis bulk load + reference-reader latency
 
 Writes two Delta versions (the second changes the top rewrite of 5% of queries, all publishable), times
 ``publish`` for each (the second compares with the first), ``export`` (rows/s,
@@ -87,7 +88,99 @@ def main(rows: int = 100_000) -> dict:
     return out
 
 
+def _redis_server():
+    """A throwaway redis-server on 127.0.0.1 and a free port (no persistence), like the tests' fixture."""
+    import shutil
+    import socket
+    import subprocess
+
+    import redis
+
+    exe = shutil.which("redis-server")
+    if exe is None:
+        sys.exit("redis-server is not installed: run `make setup`")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    for _ in range(200):
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def redis_bench(sizes: list[int], lookups: int = 20_000) -> dict:
+    """Bulk load keys/s through ``load_full`` (the loader `qrw export --to` uses) and lookup latency
+    through :class:`RedisReader` (normalize + the atomic read script), single-threaded over loopback."""
+    import random
+    import statistics
+
+    from qrw.config import ServeSection
+    from qrw.serve.redis_store import Keys, RedisReader, connect, load_full
+
+    proc, url = _redis_server()
+    cfg = ServeSection()
+    out: dict = {"redis_server": None, "batch": cfg.redis_batch, "pipeline_depth": cfg.redis_pipeline_depth, "sizes": {}}
+    try:
+        client = connect(url)
+        out["redis_server"] = client.info("server")["redis_version"]
+        for n in sizes:
+            client.flushdb()
+
+            def items():
+                for i in range(n):
+                    key = f"query {i} shoes"
+                    yield key, json.dumps({"query": key, "rewrites": [{"rewrite": f"rewrite a {i}", "relevance": 0.9, "score": 2.0}, {"rewrite": f"rewrite b {i}", "relevance": 0.7, "score": 1.0}], "model_version": "m1"})
+
+            t = time.perf_counter()
+            report = load_full(client, Keys("qrw"), items(), {"table": "bench", "dictionary_version": 1}, cfg)
+            total = time.perf_counter() - t
+            used = client.info("memory")["used_memory"]
+            reader = RedisReader(url)
+            rng = random.Random(0)
+            queries = [f"  Query {rng.randrange(n * 2)}  SHOES!" for _ in range(lookups)]  # ~50% hits
+            lat = []
+            hits = 0
+            for q in queries:
+                t = time.perf_counter()
+                hits += reader.lookup(q) is not None
+                lat.append((time.perf_counter() - t) * 1000)
+            lat.sort()
+            batch_t = time.perf_counter()
+            for i in range(0, 10_000, 100):
+                reader.lookup_many(queries[i : i + 100])
+            batch_ms = (time.perf_counter() - batch_t) / 100 * 1000
+            out["sizes"][n] = {
+                "load_s": round(total, 2),
+                "keys_per_s": round(n / total),
+                "redis_used_memory_mb": round(used / 2**20, 1),
+                "lookup_p50_ms": round(statistics.median(lat), 3),
+                "lookup_p99_ms": round(lat[int(len(lat) * 0.99)], 3),
+                "lookup_max_ms": round(lat[-1], 3),
+                "lookup_hit_rate": round(hits / lookups, 3),
+                "lookup_many_100_ms": round(batch_ms, 3),
+                "round_trips": report["round_trips"],
+            }
+            reader.client.close()
+    finally:
+        proc.terminate()
+        proc.wait()
+    return out
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "redis":
+        result = redis_bench([int(x) for x in sys.argv[2:]] or [100_000, 1_000_000])
+        result["cpu"] = platform.processor() or platform.machine()
+        result["cores"] = os.cpu_count()
+        with open("/proc/loadavg") as fh:
+            result["loadavg_1m"] = float(fh.read().split()[0])
+        print(json.dumps(result, indent=2))
+        sys.exit(0)
     result = main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
     with open("/proc/loadavg") as fh:
         result["loadavg_1m"] = float(fh.read().split()[0])

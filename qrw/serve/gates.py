@@ -4,7 +4,7 @@ Each gate is a small pure function over numbers measured by Spark
 (:func:`measure`, :func:`compare`, :func:`golden_hits`) and returns a
 :class:`GateResult` ``(ok, metric, threshold, message)``; the message says what
 to do when it blocks. Gates other than the schema/contract ones look at the
-*publishable* rows (after the privacy filter), i.e. what the online side would get.
+*publishable* rows (after the privacy and PII filters), i.e. what the online side would get.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pyspark.sql import functions as F
 from ..config import ServeSection
 from ..errors import QrwError
 from ..normalize import normalize
-from .snapshot import CONTRACT_COLUMNS, USERS_COLUMN
+from .pii import KINDS as PII_KINDS
+from .snapshot import CONTRACT_COLUMNS, PII_COLUMN, USERS_COLUMN, scrub
 
 
 class GateResult(NamedTuple):
@@ -55,10 +56,14 @@ def measure(candidate: DataFrame, published: DataFrame | None, cfg: ServeSection
     """
     # only the strings cross to Python, over Arrow: ~3x cheaper than pickling the structs
     text = F.udf(lambda q, t: _text_checks(q, t), "struct<self_rewrite:boolean,unnormalized_key:boolean,blank_rewrite:boolean>", useArrow=True)
+    candidate = scrub(candidate, cfg.pii)
+    published = scrub(published, cfg.pii) if published is not None else None
     rw = _rewrites()
     scores = F.transform(rw, lambda r: r["score"])
     users = F.col(USERS_COLUMN)
-    safe = users.isNotNull() & (users >= F.lit(int(cfg.min_users)))
+    users_ok = users.isNotNull() & (users >= F.lit(int(cfg.min_users)))
+    pii_key = F.col(PII_COLUMN)["key"]
+    safe = users_ok & pii_key.isNull()
     present = F.col("_cand")
     covered = F.exists(rw, lambda r: r["relevance"] >= F.lit(float(cfg.coverage_min_relevance)))
 
@@ -87,7 +92,12 @@ def measure(candidate: DataFrame, published: DataFrame | None, cfg: ServeSection
         count_if(present & F.col("_t.unnormalized_key")).alias("unnormalized_keys"),
         count_if(present & F.col("_t.blank_rewrite")).alias("blank_rewrites"),
         count_if(present & safe).alias("rows"),
-        count_if(present & ~safe).alias("privacy_filtered"),
+        count_if(present & ~users_ok).alias("privacy_filtered"),
+        *[count_if(present & users_ok & (pii_key == F.lit(k))).alias(f"pii_keys_{k}") for k in PII_KINDS],
+        *[
+            F.sum(F.when(present & safe, F.size(F.filter(F.col(PII_COLUMN)["rewrites"], lambda x: x == F.lit(k)))).otherwise(0)).cast("long").alias(f"pii_rewrites_{k}")
+            for k in PII_KINDS
+        ],
         count_if(present & safe & covered).alias("covered"),
         count_if(present & safe & (F.size(rw) > 0)).alias("with_rewrites"),
         F.sum(F.when(present & safe, F.try_element_at(rw, F.lit(1))["relevance"])).alias("sum_top_relevance"),
@@ -104,7 +114,24 @@ def measure(candidate: DataFrame, published: DataFrame | None, cfg: ServeSection
     if published is None:
         for k in ("published_rows", "common", "changed"):
             stats[k] = None
+    stats["pii"] = {
+        "keys": {k: int(stats.pop(f"pii_keys_{k}") or 0) for k in PII_KINDS},
+        "rewrites": {k: int(stats.pop(f"pii_rewrites_{k}") or 0) for k in PII_KINDS},
+    }
     return stats
+
+
+def pii_gate(stats: dict, cfg: ServeSection) -> GateResult:
+    """Never blocks: reports what the PII filter held back (keys: whole entries; rewrites: single rewrites)."""
+    pii = stats["pii"]
+    keys, rewrites = sum(pii["keys"].values()), sum(pii["rewrites"].values())
+    if not cfg.pii.enabled:
+        return GateResult(True, None, None, "PII filter off (serve.pii.enabled=false)")
+
+    def detail(counts: dict) -> str:
+        return ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "none"
+
+    return GateResult(True, float(keys + rewrites), None, f"held back {keys} keys ({detail(pii['keys'])}) and {rewrites} rewrites ({detail(pii['rewrites'])}) carrying personal data")
 
 
 def read_golden(spark: SparkSession, path: str) -> list[tuple[str, list[str]]]:
@@ -221,7 +248,7 @@ def golden_gate(hits: int, total: int, cfg: ServeSection) -> GateResult:
 
 def run_gates(spark: SparkSession, cfg: ServeSection, candidate: DataFrame, published: DataFrame | None) -> tuple[dict[str, GateResult], dict]:
     """All gates for ``candidate`` vs the ``published`` version (both raw versions; the privacy filter is applied here)."""
-    from .snapshot import privacy_filter
+    from .snapshot import servable
 
     results = {"schema": schema_gate(candidate)}
     if not results["schema"].ok:
@@ -232,6 +259,7 @@ def run_gates(spark: SparkSession, cfg: ServeSection, candidate: DataFrame, publ
     results["mean_top_relevance"] = mean_top_relevance_gate(stats, cfg)
     results["size_drop"] = size_gate(stats["rows"], stats["published_rows"], cfg)
     results["churn"] = churn_gate(None if published is None else stats, cfg)
+    results["pii"] = pii_gate(stats, cfg)
     if cfg.golden_set:
-        results["golden"] = golden_gate(*golden_hits(privacy_filter(candidate, cfg.min_users), read_golden(spark, cfg.golden_set)), cfg)
+        results["golden"] = golden_gate(*golden_hits(servable(candidate, cfg.min_users, cfg.pii), read_golden(spark, cfg.golden_set)), cfg)
     return results, stats

@@ -5,7 +5,8 @@ The first call for a published version loads its publishable rows into a dict
 published version moved is checked cheaply on every call: the publication log's
 latest Delta commit is read from its ``_delta_log`` listing (no Spark job), and
 the log itself is only re-read when that changes. The in-memory snapshot suits a CLI, a notebook or a test; the online
-service loads the ``qrw export`` file into its own store instead.
+service reads Redis (``qrw export --to redis://``, :class:`~qrw.serve.redis_store.RedisReader`,
+``qrw lookup --from redis://``) or loads the ``qrw export`` file into its own store.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from ..config import QrwConfig
 from ..normalize import normalize
 from . import versions
 from .export import is_local, local_path, require_published, serving_min_users
-from .snapshot import export_frame, privacy_filter, read_version, require_users, to_record
+from .snapshot import export_frame, read_version, require_users, servable, to_record
 
 _COMMIT = re.compile(r"^(\d{20})\.json$")
 _FS: dict[str, tuple] = {}  # table -> (Hadoop FileSystem, _delta_log Path) of its publication log
 _LIVE: dict[str, tuple[int, versions.Publication]] = {}  # table -> (log commit, live publication)
-_SNAPSHOTS: dict[tuple[str, int, int], dict[str, dict]] = {}  # (table, version, min_users) -> key -> record
+_SNAPSHOTS: dict[tuple[str, int, int, str], dict[str, dict]] = {}  # (table, version, min_users) -> key -> record
 
 
 def _log_commit(spark: SparkSession, table: str) -> int | None:
@@ -66,13 +67,13 @@ def live_publication(spark: SparkSession, table: str) -> versions.Publication:
     return live
 
 
-def snapshot(spark: SparkSession, table: str, version: int, min_users: int) -> dict[str, dict]:
-    """Publishable rows of one version as ``{query_norm: export record}``; older versions of the table are dropped."""
-    key = (table, version, min_users)
+def snapshot(spark: SparkSession, table: str, version: int, min_users: int, pii) -> dict[str, dict]:
+    """Servable rows of one version as ``{query_norm: export record}``; older versions of the table are dropped."""
+    key = (table, version, min_users, pii.model_dump_json())
     if key not in _SNAPSHOTS:
         df = read_version(spark, table, version)
         require_users(df, table)
-        records = {r["query"]: to_record(r) for r in export_frame(privacy_filter(df, min_users)).toLocalIterator()}
+        records = {r["query"]: to_record(r) for r in export_frame(servable(df, min_users, pii)).toLocalIterator()}
         for old in [k for k in _SNAPSHOTS if k[0] == table]:
             del _SNAPSHOTS[old]
         _SNAPSHOTS[key] = records
@@ -91,5 +92,5 @@ def lookup(cfg: QrwConfig, *, table: str, query: str) -> dict | None:
 
     spark = spark_session(cfg)
     live = live_publication(spark, table)
-    records = snapshot(spark, table, live.dictionary_version, serving_min_users(live, cfg))
+    records = snapshot(spark, table, live.dictionary_version, serving_min_users(live, cfg), cfg.serve.pii)
     return records.get(normalize(query))

@@ -89,6 +89,7 @@ def publish(cfg: QrwConfig, *, table: str) -> dict:
         "rows": stats.get("rows"),
         "privacy_filtered": stats.get("privacy_filtered"),
         "min_users": cfg.serve.min_users,
+        "pii": stats.get("pii"),
         "gates": {n: g._asdict() for n, g in results.items()},
         "log": row.to_dict(),
     }
@@ -100,6 +101,6 @@ def publish(cfg: QrwConfig, *, table: str) -> dict:
         )
     console.print(
         f"published version {version} of {table}: {stats['rows']} queries "
-        f"({stats['privacy_filtered']} held back by the privacy filter, min_users={cfg.serve.min_users})"
+        f"({stats['privacy_filtered']} held back by the privacy filter, min_users={cfg.serve.min_users}; PII: {results['pii'].message})"
     )
     return report

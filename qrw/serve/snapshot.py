@@ -66,6 +66,43 @@ def privacy_filter(df: DataFrame, min_users: int) -> DataFrame:
     return df.where(F.col(USERS_COLUMN).isNotNull() & (F.col(USERS_COLUMN) >= F.lit(int(min_users))))
 
 
+#: Added by :func:`scrub`: struct<key: kind or null, rewrites: array<kind or null> (of the rewrites before scrubbing)>.
+PII_COLUMN = "_pii"
+PII_DDL = "struct<key:string,rewrites:array<string>>"
+
+
+def scrub(df: DataFrame, pii) -> DataFrame:
+    """Personal data out of the texts (``pii`` is a PiiSection): adds :data:`PII_COLUMN`, drops PII rewrites.
+
+    Rows whose key carries personal data stay (so the gates can count them) with
+    ``_pii.key`` set; :func:`servable` drops them. Idempotent on an already scrubbed frame.
+    """
+    if PII_COLUMN in df.columns:
+        return df
+    rewrites = F.coalesce(F.col("rewrites"), F.array().cast(CONTRACT_COLUMNS["rewrites"]))
+    if not pii.enabled:
+        return df.withColumn(PII_COLUMN, F.struct(F.lit(None).cast("string").alias("key"), F.array().cast("array<string>").alias("rewrites")))
+    from . import pii as detectors
+
+    settings = pii.model_copy()
+
+    def flags(key, query, texts):
+        kind, kinds = detectors.scan(key, query, list(texts) if texts is not None else [], settings)
+        return {"key": kind, "rewrites": kinds}
+
+    udf = F.udf(flags, PII_DDL, useArrow=True)
+    query = F.col("query") if "query" in df.columns else F.lit(None).cast("string")
+    flagged = df.withColumn(PII_COLUMN, udf(F.col("query_norm"), query, F.transform(rewrites, lambda r: r["rewrite"])))
+    kinds = F.col(PII_COLUMN)["rewrites"]
+    return flagged.withColumn("rewrites", F.filter(rewrites, lambda r, i: F.try_element_at(kinds, i + 1).isNull()))
+
+
+def servable(df: DataFrame, min_users: int, pii) -> DataFrame:
+    """What the online side may get: the k-users privacy filter, then no key or rewrite carrying personal data."""
+    scrubbed = scrub(privacy_filter(df, min_users), pii)
+    return scrubbed.where(F.col(PII_COLUMN)["key"].isNull())
+
+
 def export_frame(df: DataFrame) -> DataFrame:
     """Exactly the export contract: query (= query_norm), rewrites (rewrite, relevance, score), model_version."""
     rewrites = F.transform(
@@ -75,13 +112,15 @@ def export_frame(df: DataFrame) -> DataFrame:
     return df.select(F.col("query_norm").alias("query"), rewrites.alias("rewrites"), F.col("model_version"))
 
 
-def export_lines(df: DataFrame) -> DataFrame:
-    """One column ``line``: the export JSON object, serialized on the executors (4x faster than Rows -> json.dumps).
+def export_lines(df: DataFrame, keep_key: bool = False) -> DataFrame:
+    """Column ``line``: the export JSON object, serialized on the executors (4x faster than Rows -> json.dumps).
 
     Null fields are kept (``"model_version": null``) so every line has exactly the contract's keys.
+    ``keep_key`` puts ``query`` (the lookup key) before it, for key-value stores.
     """
     exported = export_frame(df)
-    return exported.select(F.to_json(F.struct(*exported.columns), {"ignoreNullFields": "false"}).alias("line"))
+    line = F.to_json(F.struct(*exported.columns), {"ignoreNullFields": "false"}).alias("line")
+    return exported.select(F.col("query"), line) if keep_key else exported.select(line)
 
 
 def to_record(row) -> dict:
