@@ -35,7 +35,8 @@ def _nightly(*args):
 
 
 def _summary(result):
-    return json.loads(result.output.strip().splitlines()[-1])
+    """The one-line JSON summary nightly prints on stdout (stderr lines may come before or after it)."""
+    return json.loads([line for line in result.output.splitlines() if line.startswith('{"status"')][-1])
 
 
 def test_nightly_twice_incremental_then_locked(spark, tmp_path, redis_url, redis_client):
