@@ -148,7 +148,7 @@ def rewrite(cfg: QrwConfig, search_log: str, model: str, table: str, min_users: 
 @main.command()
 @_config_options
 @click.option("--table", required=True)
-@click.option("--min-users", type=click.IntRange(min=1), default=None, help="Distinct users a published query needs (>= 1).")
+@click.option("--min-users", type=int, default=None, help="Distinct users a published query needs (>= 1).")
 def publish(cfg: QrwConfig, table: str, min_users: int | None) -> None:
     """Gate the latest dictionary version and publish it (non-zero exit when blocked)."""
     from .serve.publish import publish as run

@@ -89,7 +89,7 @@ def test_publish_min_users_zero_is_a_clear_error(spark, table):
     write_version(spark, table, good_rows())
     for bad in ("0", "-3"):
         result = CliRunner().invoke(main, ["publish", "--table", table, "--min-users", bad, *CLI_SET])
-        assert result.exit_code == 2 and "--min-users" in result.output and "Traceback" not in result.output, result.output
+        assert result.exit_code == 2 and "min_users" in result.output and "Traceback" not in result.output, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
