@@ -136,7 +136,7 @@ def _exists(cfg: QrwConfig, path: str) -> bool:
 def check_inputs(cfg: QrwConfig, search_log: str, model: str) -> None:
     if not _exists(cfg, search_log):
         raise InputMissing(f"the search log {search_log} does not exist (has today's partition landed?)")
-    if cfg.engine.kind != "fake" and not (Path(model) / "config.json").exists():
+    if cfg.engine.kind not in ("fake", "instant") and not (Path(model) / "config.json").exists():
         raise InputMissing(f"the model {model} is not a model directory (no config.json)")
 
 
