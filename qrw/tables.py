@@ -97,6 +97,11 @@ def published_path(table: str) -> str:
     return _beside(table, "published")
 
 
+def user_sketches_path(table: str) -> str:
+    """Per-(query, day) HyperLogLog sketches of user ids behind ``distinct_users`` (qrw.rewrite.selection)."""
+    return _beside(table, "user_sketches")
+
+
 def latest_version(spark: SparkSession, path: str) -> int | None:
     """The newest commit version of the Delta table at ``path``, or None when there is no table."""
     from .io.formats import is_delta_table

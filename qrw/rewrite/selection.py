@@ -29,6 +29,7 @@ from pyspark.sql import functions as F
 from ..config import RewriteSection
 from ..errors import QrwError
 from ..io.formats import is_delta_table
+from ..tables import user_sketches_path
 
 #: Columns of the selected queries (what the inference stage receives).
 QUERY_COLUMNS = ["query_norm", "query", "query_freq", "distinct_users"]
@@ -54,11 +55,6 @@ class Selection:
     sketches: DataFrame | None = None
     #: Days whose users ``distinct_users`` counts (start None: every stored day).
     users_window: Window | None = None
-
-
-def user_sketches_path(table: str) -> str:
-    """The side table of per-(query, day) user sketches, next to the dictionary (the one place it is named)."""
-    return f"{table.rstrip('/')}_user_sketches"
 
 
 SKETCH_COLUMNS = ["query_norm", "day", "users_sketch"]
