@@ -65,7 +65,7 @@ def bench_queries(n: int) -> list[str]:
 
 
 class WorkerRss:
-    """Samples the RSS of every Spark Python worker (``pyspark.daemon`` and its forks) in a thread.
+    """Samples the RSS of this job's Spark Python workers (``pyspark.daemon`` and its forks) in a thread.
 
     ``peak()`` -> (largest single worker MiB, largest sum over workers MiB, workers seen).
     """
@@ -83,14 +83,17 @@ class WorkerRss:
         import psutil
 
         total = 0.0
-        for proc in psutil.process_iter(["pid", "cmdline", "memory_info"]):
-            cmd = " ".join(proc.info.get("cmdline") or [])
-            mem = proc.info.get("memory_info")
-            if mem is None or ("pyspark.daemon" not in cmd and "pyspark.worker" not in cmd):
+        # Only this benchmark's own workers: descendants of this process (the JVM's Python daemon and its forks).
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                cmd = " ".join(proc.cmdline())
+                if "pyspark.daemon" not in cmd and "pyspark.worker" not in cmd:
+                    continue
+                mb = proc.memory_info().rss / 2**20
+            except psutil.Error:
                 continue
-            mb = mem.rss / 2**20
             total += mb
-            self.per_pid[proc.info["pid"]] = max(self.per_pid.get(proc.info["pid"], 0.0), mb)
+            self.per_pid[proc.pid] = max(self.per_pid.get(proc.pid, 0.0), mb)
         self.total = max(self.total, total)
 
     def _run(self) -> None:
