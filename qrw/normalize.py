@@ -56,10 +56,30 @@ def _strip_symbols(text: str) -> str:
     return "".join(out)
 
 
+#: ASCII fast path (same rules, no per-character Python loop): in ASCII, NFKC is the identity,
+#: casefold() is lower(), the zero-width characters cannot occur, letters/digits are [a-z0-9].
+_ASCII_APOSTROPHES = str.maketrans("", "", "'`")
+_ASCII_DECIMAL = re.compile(r"(?<=[0-9])[.,](?=[0-9])")
+_ASCII_SYMBOLS = re.compile(r"[^a-z0-9\ue000]+")
+
+
+def _normalize_ascii(query: str) -> str:
+    text = query.lower().translate(_ASCII_APOSTROPHES).replace("&", " and ")
+    text = _ASCII_DECIMAL.sub("\ue000", text)  # a decimal point, marked by a non-ASCII placeholder
+    return _ASCII_SYMBOLS.sub(" ", text).strip().replace("\ue000", ".")
+
+
 def normalize(query: str | None) -> str:
     """Map a raw query to its lookup key (see the module docstring for the rules)."""
     if not query:
         return ""
+    if query.isascii():
+        return _normalize_ascii(query)
+    return _normalize_unicode(query)
+
+
+def _normalize_unicode(query: str) -> str:
+    """The rules as written (any text); :func:`_normalize_ascii` is the same for ASCII text, faster."""
     text = unicodedata.normalize("NFKC", query.translate(_DROP_ZERO_WIDTH)).casefold()
     text = _APOSTROPHES.sub("", text)
     text = text.replace("&", " and ")

@@ -66,3 +66,19 @@ def test_zero_width_characters_never_change_the_key(q, inserts):
 @pytest.mark.parametrize("raw", ["so\u200bny tv", "so\u200cny\u200d tv", "\ufeffsony tv", "sony\u2060 tv", "so\u00adny tv", "2\u200b,5l"])
 def test_zero_width_examples(raw):
     assert normalize(raw) in ("sony tv", "2.5l")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
+@settings(max_examples=1000)
+def test_ascii_fast_path_is_the_same_function(q):
+    """normalize() takes a faster path for ASCII text; it must agree with the rules as written."""
+    from qrw.normalize import _normalize_unicode
+
+    assert normalize(q) == _normalize_unicode(q)
+
+
+@pytest.mark.parametrize("raw", ["1.2.3", "1..2", "a.5", "5,a", ",5", "5.", "x&y", "it's `cool`", "\x00a\x7fb", "2,5l 1.5L", "a\tb\nc"])
+def test_ascii_fast_path_edge_cases(raw):
+    from qrw.normalize import _normalize_unicode
+
+    assert normalize(raw) == _normalize_unicode(raw)
