@@ -47,7 +47,6 @@ EXPORTS = (
     "catalog.jsonl",
     "corpus.txt",
 )
-PRIVATE_KEYS = ("user_id", "session_id")
 #: Warn when more than this share of engagement events point at products the catalog lacks.
 UNKNOWN_PRODUCT_WARN_SHARE = 0.05
 STEPS = 9
@@ -57,16 +56,6 @@ def run_id_for(search_log: str, catalog: str, labels_path: str | None, out: str,
     """Same inputs -> same id, so a rerun replaces its own rejects instead of adding more."""
     key = json.dumps([search_log, catalog, labels_path, out.rstrip("/"), fmt])
     return "data-" + hashlib.sha256(key.encode()).hexdigest()[:12]
-
-
-def redact_rejects(rejects: DataFrame) -> DataFrame:
-    """Drop user_id/session_id from rejected records; a malformed line becomes its sha256 (findable in the source)."""
-    as_map = F.from_json(F.col("record"), "map<string,string>")
-    cleaned = F.to_json(F.map_filter(as_map, lambda k, v: ~k.isin(*PRIVATE_KEYS)))
-    opaque = F.to_json(F.struct(F.sha2(F.col("record"), 256).alias("malformed_record_sha256"), F.length("record").alias("chars")))
-    return rejects.withColumn(
-        "record", F.when(F.col("source") != "search_log", F.col("record")).when(as_map.isNotNull(), cleaned).otherwise(opaque)
-    )
 
 
 class _Progress:
@@ -147,7 +136,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
             rejects = log.rejects.unionByName(cat.rejects)
             if lab is not None:
                 rejects = rejects.unionByName(lab.rejects)
-            write_rejects(redact_rejects(rejects), f"{out}/tables/rejects", run_id)
+            write_rejects(rejects, f"{out}/tables/rejects", run_id)  # redacts user_id/session_id
             summary["inputs"] = {x.source: x.summary() for x in (log, cat, lab) if x is not None}
             summary["rejects"] = {f"{x.source}/{k}": v for x in (log, cat, lab) if x is not None for k, v in sorted(x.rejected_by_reason.items())}
             if log.valid_count == 0:

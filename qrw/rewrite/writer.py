@@ -1,56 +1,32 @@
 """Staging table, then ONE MERGE into ``rewrite_dictionary``.
 
 Why staging: the inference stage is the expensive, failure-prone part. Its rows
-land in ``{table}_staging`` (Delta, overwritten by each run, rows tagged with ``run_id``), and
-only a complete staging set is merged, in one Delta transaction. A run that dies
+land in the run's own staging table (``{table}_staging/{run_id}``, Delta), and only
+a complete staging set is merged, in one Delta transaction. A run that dies
 before the MERGE leaves the dictionary exactly as it was; the MERGE itself is
-atomic.
+atomic. Staging per run means a second run committing meanwhile cannot replace
+(and so empty) the first run's rows before its MERGE reads them.
 
 Why the MERGE is idempotent: a row is updated only when the stored entry came
 from a *different* run, so merging the same staging twice changes nothing (no new
 rows, no updates, identical content).
 
-The dictionary has the contract columns (docs/contracts.md) plus
-``distinct_users`` (the privacy filter at publish time needs it), and Change Data
-Feed on, so serving can follow row-level changes between versions.
+Rows whose engine call failed (``error`` set) are staged (the run summary counts
+them) but never merged: the query keeps its previous entry, and having no fresh
+entry it is selected again by the next run.
+
+The dictionary's schema is :data:`qrw.tables.DICTIONARY_SCHEMA` (the contract plus
+``distinct_users``), with Change Data Feed on, so serving can follow row-level
+changes between versions.
 """
 
 from __future__ import annotations
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 from ..io.formats import is_delta_table
-
-REWRITE_STRUCT = T.StructType(
-    [
-        T.StructField("rewrite", T.StringType()),
-        T.StructField("relevance", T.DoubleType()),
-        T.StructField("score", T.DoubleType()),
-    ]
-)
-DICTIONARY_SCHEMA = T.StructType(
-    [
-        T.StructField("query_norm", T.StringType(), False),
-        T.StructField("query", T.StringType()),
-        T.StructField("rewrites", T.ArrayType(REWRITE_STRUCT)),
-        T.StructField("query_freq", T.LongType()),
-        T.StructField("model_version", T.StringType()),
-        T.StructField("run_id", T.StringType()),
-        T.StructField("updated_at", T.TimestampType()),
-        T.StructField("distinct_users", T.LongType()),
-    ]
-)
-DICTIONARY_COLUMNS = [f.name for f in DICTIONARY_SCHEMA.fields]
-
-
-def staging_path(table: str) -> str:
-    return f"{table.rstrip('/')}_staging"
-
-
-def rejects_path(table: str) -> str:
-    return f"{table.rstrip('/')}_rejects"
+from ..tables import DICTIONARY_COLUMNS, DICTIONARY_SCHEMA, latest_version, staging_path
 
 
 def ensure_dictionary(spark: SparkSession, table: str) -> None:
@@ -69,45 +45,39 @@ def ensure_dictionary(spark: SparkSession, table: str) -> None:
     )
 
 
-def table_version(spark: SparkSession, table: str) -> int | None:
-    if not is_delta_table(spark, table):
-        return None
-    from delta.tables import DeltaTable
+def write_staging(rows: DataFrame, table: str, run_id: str) -> None:
+    """Write this run's staging table (this write runs the inference stage).
 
-    return int(DeltaTable.forPath(spark, table).history(1).select("version").first()[0])
-
-
-def write_staging(rows: DataFrame, table: str) -> None:
-    """Replace the staging table with this run's rows (this write runs the inference stage).
-
-    One run at a time owns the staging table; the previous run's rows are history
-    (Delta time travel) once merged, and a failed write commits nothing.
+    A rerun of the same run id replaces its own staging; a failed write commits nothing.
     """
     (
         rows.write.format("delta")
         .mode("overwrite")
         .option("overwriteSchema", "true")
-        .save(staging_path(table))
+        .save(staging_path(table, run_id))
     )
 
 
 def read_staging(spark: SparkSession, table: str, run_id: str) -> DataFrame:
-    return spark.read.format("delta").load(staging_path(table)).where(F.col("run_id") == run_id)
+    return spark.read.format("delta").load(staging_path(table, run_id)).where(F.col("run_id") == run_id)
 
 
 def merge_into_dictionary(spark: SparkSession, table: str, run_id: str, staged: int | None = None) -> dict[str, int]:
-    """ONE MERGE of this run's staging rows, keyed by query_norm; returns Delta's operation metrics.
+    """ONE MERGE of this run's successful staging rows, keyed by query_norm; returns Delta's operation metrics.
 
     Skipped (no commit, version unchanged) when the run staged nothing (``staged``: the
-    row count if the caller knows it).
+    row count if the caller knows it). Rows with an engine ``error`` are left out, so
+    a failed query never overwrites the entry it had.
     """
     from delta.tables import DeltaTable
 
     ensure_dictionary(spark, table)
-    source = read_staging(spark, table, run_id).select(*DICTIONARY_COLUMNS)
-    if (staged if staged is not None else source.count()) == 0:
+    if staged == 0 or not is_delta_table(spark, staging_path(table, run_id)):
         return {"inserted": 0, "updated": 0, "merged": 0}
-    before = table_version(spark, table)
+    source = read_staging(spark, table, run_id).where(F.col("error").isNull()).select(*DICTIONARY_COLUMNS)
+    if source.isEmpty():
+        return {"inserted": 0, "updated": 0, "merged": 0}
+    before = latest_version(spark, table)
     (
         DeltaTable.forPath(spark, table)
         .alias("t")

@@ -11,19 +11,8 @@ from pyspark.sql import functions as F
 
 from ..errors import QrwError
 from ..io.formats import is_delta_table
-
-#: The contract columns and their Spark types (extra columns are allowed).
-CONTRACT_COLUMNS = {
-    "query_norm": "string",
-    "query": "string",
-    "rewrites": "array<struct<rewrite:string,relevance:double,score:double>>",
-    "query_freq": "bigint",
-    "model_version": "string",
-    "run_id": "string",
-    "updated_at": "timestamp",
-}
-#: Written by the batch job beyond the contract; the privacy filter needs it.
-USERS_COLUMN = "distinct_users"
+from ..tables import CONTRACT_COLUMNS, USERS_COLUMN
+from ..tables import latest_version as _latest_version
 
 
 def require_table(spark: SparkSession, table: str) -> None:
@@ -33,10 +22,8 @@ def require_table(spark: SparkSession, table: str) -> None:
 
 def latest_version(spark: SparkSession, table: str) -> int:
     """The newest commit of the dictionary; pinned so a concurrent MERGE cannot shift what we gate."""
-    from delta.tables import DeltaTable
-
     require_table(spark, table)
-    return int(DeltaTable.forPath(spark, table).history(1).select("version").first()[0])
+    return int(_latest_version(spark, table))
 
 
 def read_version(spark: SparkSession, table: str, version: int) -> DataFrame:

@@ -27,6 +27,7 @@ from pyspark.sql.types import (
 from ..config import QrwConfig
 from ..errors import QrwError
 from ..io.formats import is_delta_table
+from ..tables import published_path
 from .snapshot import read_version
 
 PUBLISHED, BLOCKED = "published", "blocked"
@@ -72,7 +73,7 @@ class Publication:
 
 
 def log_path(table: str) -> str:
-    return f"{table.rstrip('/')}_published"
+    return published_path(table)
 
 
 def history(spark: SparkSession, table: str) -> list[Publication]:

@@ -10,7 +10,8 @@ from qrw.config import RewriteSection
 from qrw.errors import QrwError
 from qrw.io import read_search_log
 from qrw.rewrite.selection import select_queries
-from qrw.rewrite.writer import DICTIONARY_SCHEMA, ensure_dictionary
+from qrw.rewrite.writer import ensure_dictionary
+from qrw.tables import DICTIONARY_SCHEMA
 
 from .conftest import expected_queries, small_log, write_log
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from qrw.rewrite.runs import make_run_id, read_run, record_run
-from qrw.rewrite.writer import DICTIONARY_SCHEMA, ensure_dictionary, merge_into_dictionary, table_version, write_staging
+from pyspark.sql import functions as F
+
+from qrw.rewrite.writer import ensure_dictionary, merge_into_dictionary, write_staging
+from qrw.tables import DICTIONARY_SCHEMA, latest_version as table_version
 
 from .conftest import assert_contract_schema, read_dictionary
 
 T0 = datetime(2026, 11, 3, 1, 0, tzinfo=timezone.utc)
 
 
-def _stage(spark, table, run_id, keys, model="m1"):
+def _stage(spark, table, run_id, keys, model="m1", failed=()):
     rows = [(k, k.title(), [{"rewrite": f"{k} x", "relevance": 0.8, "score": 0.7}], 3, model, run_id, T0, 2) for k in keys]
-    write_staging(spark.createDataFrame(rows, DICTIONARY_SCHEMA), table)
+    staged = spark.createDataFrame(rows, DICTIONARY_SCHEMA).withColumn("error", F.when(F.col("query_norm").isin(*failed), F.lit("EngineError: boom")))
+    write_staging(staged, table, run_id)
 
 
 def test_merge_is_idempotent_per_run_and_updates_across_runs(spark, tmp_path):
@@ -64,3 +68,20 @@ def test_run_id_is_derived_from_inputs_and_the_runs_table_keeps_every_state(spar
     history = spark.read.format("delta").load(f"{table}_runs").orderBy("recorded_at").collect()
     assert [r["status"] for r in history] == ["running", "succeeded"]
     assert read_run(spark, table, "run-unknown") is None
+
+
+def test_a_query_whose_engine_call_failed_keeps_its_previous_entry(spark, tmp_path):
+    table = str(tmp_path / "dict")
+    _stage(spark, table, "run-a", ["red shoes", "blue shoes"])
+    merge_into_dictionary(spark, table, "run-a")
+    before = read_dictionary(spark, table)
+    # run-b's engine failed on "red shoes": its row is staged (with the error) but never merged.
+    _stage(spark, table, "run-b", ["red shoes", "blue shoes", "pink shoes"], model="m2", failed=["red shoes", "pink shoes"])
+    assert merge_into_dictionary(spark, table, "run-b") == {"inserted": 0, "updated": 1, "merged": 1}
+    after = read_dictionary(spark, table)
+    assert after["red shoes"] == before["red shoes"] and "pink shoes" not in after
+    assert after["blue shoes"]["run_id"] == "run-b"
+    # Each run has its own staging: run-a's rows are still there, untouched by run-b.
+    from qrw.rewrite.writer import read_staging
+
+    assert read_staging(spark, table, "run-a").count() == 2 and read_staging(spark, table, "run-b").count() == 3
