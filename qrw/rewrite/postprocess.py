@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..normalize import normalize
-from ..prompts import TASK_RELEVANCE, TASK_REWRITE, instruction_texts
+from ..usable import ECHO_PHRASES, why_unusable
 
 #: Line prefixes a model echoes from the prompt or chat format ("Query: ...", "assistant").
 _ECHO_PREFIX = re.compile(
@@ -36,17 +36,6 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[
 _SPACES = re.compile(r"\s+")
 #: Quotes and bullets that wrap a rewrite without being part of it.
 _WRAP = "\"'`“”‘’«»[](){}*-•·:;,. \t"
-#: Text that only appears when the model repeats its instructions (the current templates', and
-#: phrases of older templates a model trained on them may still emit).
-_INSTRUCTION_MARKERS = (
-    *(normalize(text)[:40] for text in instruction_texts()),
-    normalize("Answer with one digit"),
-    normalize("keeping the shopper's intent"),
-    f"task {TASK_REWRITE}",
-    f"task {TASK_RELEVANCE}",
-)
-
-
 @dataclass(frozen=True)
 class Clean:
     """A candidate that survived sanitizing: display text, its key, and its likelihood."""
@@ -70,7 +59,7 @@ def _first_line(text: str) -> str:
 
 
 def _is_instructions(key: str) -> bool:
-    return any(marker and marker in key for marker in _INSTRUCTION_MARKERS)
+    return any(phrase in key for phrase in ECHO_PHRASES)
 
 
 def _bound(text: str, max_chars: int) -> str:
@@ -85,8 +74,10 @@ def _bound(text: str, max_chars: int) -> str:
 def sanitize(text: str | None, query_norm: str, max_chars: int = 96) -> str | None:
     """One clean line of rewrite text, or None when nothing usable is left.
 
-    None for: empty/whitespace, an echo of the instructions or system prompt, and
-    identity rewrites (``normalize(rewrite) == query_norm``).
+    Cleans (first line, special tokens, control characters, echoed prefixes, wrapping
+    quotes, a cut at a word boundary), then applies the one usable-rewrite rule
+    (:func:`qrw.usable.why_unusable`): None for an empty text, an echo of the
+    instructions, a relevance label, no letters, a repetition, or the query itself.
     """
     if not text:
         return None
@@ -100,12 +91,10 @@ def sanitize(text: str | None, query_norm: str, max_chars: int = 96) -> str | No
             break
         line = stripped
     line = _SPACES.sub(" ", line).strip().strip(_WRAP).strip()
-    key = normalize(line)
-    if not key or _is_instructions(key):
+    if not normalize(line) or _is_instructions(normalize(line)):
         return None
     line = _bound(line, max_chars).strip(_WRAP).strip()
-    key = normalize(line)
-    if not key or key == query_norm:
+    if why_unusable(query_norm, line, max_chars) is not None:
         return None
     return line
 

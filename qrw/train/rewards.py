@@ -11,8 +11,9 @@ same weighted sum for the before/after evaluation.
 - conversion: offline search-engine feedback. BM25 over the catalog (index built once)
   retrieves top-K for the rewrite; reward = weighted NDCG@K of the products users
   engaged with for that query (orders > add-to-carts > clicks).
-- rules: 1 for a usable rewrite (one line, non-empty, bounded, differs from the query
-  after normalize(), no prompt echo), else 0.
+- rules: 1 for a usable rewrite (:mod:`qrw.usable`, the rule the batch job keeps rewrites
+  by: one line, bounded, no prompt echo, letters, no repetition, not a relevance label,
+  differs from the query after normalize()), else 0, so GRPO pays nothing for a degenerate one.
 """
 
 from __future__ import annotations
@@ -23,20 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import GrpoSection
 from ..normalize import normalize
-from ..prompts import instruction_texts
+from ..usable import why_unusable
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 REWARD_NAMES = ("relevance", "conversion", "rules")
-
-#: Text that only appears in a rewrite when the model parrots its prompt (the current templates'
-#: instructions, and older templates' phrases a model trained on them may still emit).
-ECHO_MARKERS = (
-    "task:", "query:", "rewrite:", "<|im_", "answer with one digit", "search query rewriter",
-    *(text[:40].lower() for text in instruction_texts()),
-)
-
 
 def completion_text(completion: Any) -> str:
     """The rewrite in a TRL completion: a message list (conversational) or a plain string."""
@@ -46,25 +39,8 @@ def completion_text(completion: Any) -> str:
 
 
 def rule_violation(query: str, rewrite: str, max_chars: int = 80, max_words: int = 12) -> str | None:
-    """Why ``rewrite`` is unusable, or None. Trailing whitespace (the newline after <|im_end|>) is not a second line."""
-    text = rewrite.strip()
-    if not text:
-        return "empty"
-    if "\n" in text or "\r" in text:
-        return "multi-line"
-    if len(text) > max_chars:
-        return "too long"
-    if len(text.split()) > max_words:
-        return "too many words"
-    lowered = text.casefold()
-    if any(marker in lowered for marker in ECHO_MARKERS):
-        return "prompt echo"
-    norm = normalize(text)
-    if not norm:
-        return "no words"
-    if norm == normalize(query):
-        return "same as query"
-    return None
+    """Why ``rewrite`` is unusable, or None: the batch job's rule (:func:`qrw.usable.why_unusable`), on the raw completion."""
+    return why_unusable(query, rewrite, max_chars, max_words)
 
 
 class RulesReward:
@@ -77,6 +53,12 @@ class RulesReward:
 
     def score(self, queries: Sequence[str], rewrites: Sequence[str]) -> list[float]:
         return [0.0 if rule_violation(q, r, self.max_chars, self.max_words) else 1.0 for q, r in zip(queries, rewrites)]
+
+    def gate(self, queries: Sequence[str] | None, rewrites: Sequence[str], scores: Sequence[float]) -> list[float]:
+        """``scores`` with 0 for every unusable rewrite: a degenerate completion earns no reward at all."""
+        if queries is None:
+            return list(scores)
+        return [s * u for s, u in zip(scores, self.score(queries, rewrites))]
 
     def __call__(self, prompts, completions, query, **_) -> list[float]:
         return self.score(query, [completion_text(c) for c in completions])
@@ -94,7 +76,7 @@ class ConversionReward:
 
     __name__ = "conversion"
 
-    def __init__(self, catalog: Sequence[dict], k: int = 10, gains: tuple[float, float, float] = (3.0, 2.0, 1.0)):
+    def __init__(self, catalog: Sequence[dict], k: int = 10, gains: tuple[float, float, float] = (3.0, 2.0, 1.0), rules: RulesReward | None = None):
         from ..errors import QrwError
         from ..retrieval import OfflineSearch
 
@@ -103,6 +85,7 @@ class ConversionReward:
         self.search = OfflineSearch((str(r["product_id"]), r.get("text") or "") for r in catalog)
         self.k = min(k, len(catalog))
         self.gains = gains
+        self.rules = rules
 
     def retrieve(self, texts: Sequence[str]) -> list[list[str]]:
         """Top-K product ids per text (only documents with a positive BM25 score)."""
@@ -124,8 +107,10 @@ class ConversionReward:
     def score(self, rewrites: Sequence[str], products: Sequence[Sequence[dict]]) -> list[float]:
         return [self.ndcg(hits, prods) for hits, prods in zip(self.retrieve(rewrites), products)]
 
-    def __call__(self, prompts, completions, products, **_) -> list[float]:
-        return self.score([completion_text(c) for c in completions], products)
+    def __call__(self, prompts, completions, products, query=None, **_) -> list[float]:
+        rewrites = [completion_text(c) for c in completions]
+        scores = self.score(rewrites, products)
+        return self.rules.gate(query, rewrites, scores) if self.rules else scores
 
 
 class RelevanceReward:
@@ -133,10 +118,10 @@ class RelevanceReward:
 
     __name__ = "relevance"
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, batch_size: int = 64):
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, batch_size: int = 64, rules: RulesReward | None = None):
         model.eval()
         model.requires_grad_(False)
-        self.model, self.tokenizer, self.batch_size = model, tokenizer, batch_size
+        self.model, self.tokenizer, self.batch_size, self.rules = model, tokenizer, batch_size, rules
 
     def score(self, queries: Sequence[str], rewrites: Sequence[str]) -> list[float]:
         from .scoring import relevance_scores
@@ -150,7 +135,9 @@ class RelevanceReward:
         return out
 
     def __call__(self, prompts, completions, query, **_) -> list[float]:
-        return self.score(query, [completion_text(c) for c in completions])
+        rewrites = [completion_text(c) for c in completions]
+        scores = self.score(query, rewrites)
+        return self.rules.gate(query, rewrites, scores) if self.rules else scores
 
 
 def reward_weights(cfg: GrpoSection) -> dict[str, float]:
@@ -164,11 +151,16 @@ def fuse(parts: dict[str, Sequence[float]], weights: dict[str, float]) -> list[f
 
 
 def build_rewards(cfg: GrpoSection, scorer_model, tokenizer, catalog: Sequence[dict]) -> list:
-    """The reward functions in REWARD_NAMES order (matching :func:`reward_weights`)."""
+    """The reward functions in REWARD_NAMES order (matching :func:`reward_weights`).
+
+    Relevance and conversion are gated by the rules: an unusable rewrite (a label token, a
+    repetition, an echo...) is worth 0 in every part, since the batch job would drop it.
+    """
+    rules = RulesReward(cfg.max_rewrite_chars, cfg.max_rewrite_words)
     return [
-        RelevanceReward(scorer_model, tokenizer, cfg.scorer_batch_size),
-        ConversionReward(catalog, cfg.retrieval_k, (cfg.gain_orders, cfg.gain_add_to_carts, cfg.gain_clicks)),
-        RulesReward(cfg.max_rewrite_chars, cfg.max_rewrite_words),
+        RelevanceReward(scorer_model, tokenizer, cfg.scorer_batch_size, rules=rules),
+        ConversionReward(catalog, cfg.retrieval_k, (cfg.gain_orders, cfg.gain_add_to_carts, cfg.gain_clicks), rules=rules),
+        rules,
     ]
 
 

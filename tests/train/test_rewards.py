@@ -40,6 +40,15 @@ def _c(text: str) -> list[dict]:
         ("you are a search query rewriter", "prompt echo"),
         ("<|im_start|>assistant", "prompt echo"),
         ("!!! ...", "no words"),
+        # Degenerate completions the batch job must never publish (issue 14): the relevance
+        # task's label tokens, digits or punctuation only, repetitions.
+        ("2", "relevance label"),
+        (" 0\n", "relevance label"),
+        ("42 - 17", "no letters"),
+        ("shoes shoes shoes", "repetitive"),
+        ("nike shoes nike shoes", "repetitive"),
+        ("mahi mahi fillet", None),
+        ("task lamp", None),
     ],
 )
 def test_rules(rewrite, reason):
@@ -116,11 +125,13 @@ def test_fusion_is_the_weighted_sum_trl_computes(tiny_base):
     cfg = GrpoSection(weights={"relevance": 2.0, "conversion": 1.0, "rules": 0.5}, retrieval_k=3)
     fns = build_rewards(cfg, load_model(tiny_base, trainable=False), load_tokenizer(tiny_base), CATALOG)
     assert [get_callable_name(f) for f in fns] == list(REWARD_NAMES)  # TRL logs rewards/<name>/mean
-    parts = score_all(fns, ["nike sneakers"] * 2, ["nike running shoes", ""], [ENGAGED, ENGAGED])
+    parts = score_all(fns, ["nike sneakers"] * 3, ["nike running shoes", "", "nike nike nike"], [ENGAGED] * 3)
     fused = fuse(parts, reward_weights(cfg))
-    for i in range(2):
+    for i in range(3):
         assert fused[i] == pytest.approx(2.0 * parts["relevance"][i] + parts["conversion"][i] + 0.5 * parts["rules"][i])
-    assert parts["rules"] == [1.0, 0.0] and parts["conversion"][1] == 0.0
+    assert parts["rules"] == [1.0, 0.0, 0.0] and parts["conversion"][1] == 0.0
+    # A degenerate rewrite earns nothing from any part (BM25 alone would pay "nike nike nike").
+    assert fused[2] == 0.0 and parts["relevance"][2] == parts["conversion"][2] == 0.0
 
 
 def test_completion_text_accepts_both_trl_formats():
