@@ -31,8 +31,41 @@ def read_manifest(model_dir: str | Path) -> dict:
         raise QrwError(f"{model_dir} is not a model directory (no config.json); train one with `qrw train sft`")
     path = model_dir / MANIFEST
     if path.exists():
-        return json.loads(path.read_text())
+        return _parse_manifest(path)
     return {"model_version": f"{model_dir.name}-{_weights_digest(model_dir)}", "base": str(model_dir)}
+
+
+def _parse_manifest(path: Path) -> dict:
+    """The manifest's object; a clear error naming the file when it is empty, truncated or not an object."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QrwError(f"cannot read {path}: {exc}") from None
+    if not text.strip():
+        raise QrwError(f"{path} is empty; it should be the JSON object `qrw train` writes (with model_version)")
+    try:
+        manifest = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise QrwError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}): truncated? Re-save the model") from None
+    if not isinstance(manifest, dict):
+        raise QrwError(f"{path} holds a JSON {type(manifest).__name__}, not an object with model_version")
+    if not str(manifest.get("model_version") or "").strip():
+        raise QrwError(f"{path} has no model_version")
+    return manifest
+
+
+#: File names that hold a transformers model's weights (single file, sharded index, or PyTorch bin).
+WEIGHT_PATTERNS = ("*.safetensors", "*.safetensors.index.json", "*.bin", "*.bin.index.json")
+
+
+def require_weights(model_dir: str | Path) -> None:
+    """A clear error, before any engine or Spark starts, when ``model_dir`` holds no weights."""
+    model_dir = Path(model_dir)
+    if not any(any(model_dir.glob(p)) for p in WEIGHT_PATTERNS):
+        raise QrwError(
+            f"{model_dir} has no model weights (no *.safetensors or *.bin file): copy the whole model directory "
+            "that `qrw train sft`/`qrw train grpo` wrote"
+        )
 
 
 def check_tagging_quality(manifest: dict, min_margin: float | None) -> str | None:

@@ -17,22 +17,27 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..config import QrwConfig
+from ..errors import QrwError
 from ..io import read_search_log, write_rejects
-from ..manifest import MANIFEST, check_tagging_quality, read_manifest
+from ..manifest import MANIFEST, check_tagging_quality, read_manifest, require_weights
 from ..spark import spark_session
-from .infer import OUTPUT_DDL, InferSettings, engine_worker_pool, make_infer_fn
+from ..tables import latest_version, rejects_path
+from .infer import OUTPUT_SCHEMA, InferSettings, make_infer_fn
 from .progress import query_progress
 from .resources import inference_profile
-from .runs import input_fingerprint, make_run_id, output_settings, read_run, record_run, utc_now
+from .runs import RunSummary, claim_table, input_fingerprint, is_concurrent_commit, make_run_id, output_settings, read_run, record_run, utc_now
 from .selection import QUERY_COLUMNS, record_user_sketches, select_queries
 from .sharding import assign_slots, engine_slots, local_cores, set_arrow_batch_size, shard, slot_balance
-from .writer import ensure_dictionary, merge_into_dictionary, read_staging, rejects_path, table_version, write_staging
+from .workers import engine_worker_pool
+from .writer import ensure_dictionary, merge_into_dictionary, read_staging, write_staging
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +56,35 @@ def _ts_literal(ts) -> F.Column:
     return F.lit(ts.isoformat()).cast("timestamp")
 
 
-def inference_frame(spark: SparkSession, cfg: QrwConfig, assigned: DataFrame, slots: int, *, model: str, model_version: str, run_id: str, started, progress_dir: str | None) -> DataFrame:
+@dataclass(frozen=True)
+class RunContext:
+    """What every step of one run needs to know about the run, passed down as one object."""
+
+    spark: SparkSession
+    cfg: QrwConfig
+    search_log: str
+    model: str
+    table: str
+    model_version: str
+    run_id: str
+    started: datetime
+    #: Step -> seconds, filled in as the run goes (printed and stored with the run).
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def inference_frame(ctx: RunContext, assigned: DataFrame, slots: int, progress_dir: str | None) -> DataFrame:
     """Queries with their slot -> one partition per slot -> mapInArrow (with the GPU profile) -> staging rows."""
+    spark, cfg = ctx.spark, ctx.cfg
     sharded = shard(spark, assigned, slots, QUERY_COLUMNS)
-    settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir=model, model_version=model_version, progress_dir=progress_dir)
+    settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir=ctx.model, model_version=ctx.model_version, progress_dir=progress_dir)
     with engine_worker_pool(spark.sparkContext, settings, cfg.rewrite.worker_preload):
-        rows = sharded.mapInArrow(make_infer_fn(settings), OUTPUT_DDL, profile=inference_profile(spark, cfg.rewrite))
-    rows = rows.select(
+        rows = sharded.mapInArrow(make_infer_fn(settings), OUTPUT_SCHEMA, profile=inference_profile(spark, cfg.rewrite))
+    return rows.select(
         "*",
-        F.lit(model_version).alias("model_version"),
-        F.lit(run_id).alias("run_id"),
-        _ts_literal(started).alias("updated_at"),
+        F.lit(ctx.model_version).alias("model_version"),
+        F.lit(ctx.run_id).alias("run_id"),
+        _ts_literal(ctx.started).alias("updated_at"),
     )
-    return rows
 
 
 def staging_stats(spark: SparkSession, table: str, run_id: str) -> dict:
@@ -109,40 +130,75 @@ def staging_stats(spark: SparkSession, table: str, run_id: str) -> dict:
     }
 
 
-def infer_and_merge(spark: SparkSession, cfg: QrwConfig, selection, slots: int, *, model: str, model_version: str, run_id: str, table: str, started, timings: dict) -> tuple[dict, dict, dict]:
+def infer_and_merge(ctx: RunContext, selection, slots: int) -> tuple[dict, dict, dict]:
     """Selected queries -> engines -> staging -> ONE MERGE; (staging stats, merge metrics, shard balance).
 
     Nothing selected: no engine starts, nothing is staged or merged (the dictionary version stays).
     """
+    spark, timings = ctx.spark, ctx.timings
     stats: dict = {"staged": 0, "with_rewrites": 0, "errors": 0, "gen_tokens": 0, "engine_s": 0.0, "load_s": 0.0, "peak_rss_mb": 0.0, "devices": [], "partitions": []}
     if selection.counts["selected"] == 0:
         return stats, {"inserted": 0, "updated": 0, "merged": 0}, {}
     t = time.perf_counter()
-    show_bar = cfg.rewrite.progress and local_cores(spark.sparkContext.master) is not None
+    show_bar = ctx.cfg.rewrite.progress and local_cores(spark.sparkContext.master) is not None
     assigned = assign_slots(selection.queries, slots).cache()
     try:
         balance = slot_balance(assigned)
         timings["shard_s"] = time.perf_counter() - t
         t = time.perf_counter()
         with query_progress(selection.counts["selected"], show_bar) as progress_dir:
-            rows = inference_frame(spark, cfg, assigned, slots, model=model, model_version=model_version, run_id=run_id, started=started, progress_dir=progress_dir)
-            write_staging(rows, table)  # the inference stage: shuffle to slots, engines, staging commit
+            rows = inference_frame(ctx, assigned, slots, progress_dir)
+            write_staging(rows, ctx.table, ctx.run_id)  # the inference stage: shuffle to slots, engines, staging commit
     finally:
         assigned.unpersist()
     timings["inference_s"] = time.perf_counter() - t
-    stats = staging_stats(spark, table, run_id)
+    stats = staging_stats(spark, ctx.table, ctx.run_id)
     t = time.perf_counter()
-    merge = merge_into_dictionary(spark, table, run_id, staged=stats["staged"])
+    merge = merge_into_dictionary(spark, ctx.table, ctx.run_id, staged=stats["staged"])
     timings["merge_s"] = time.perf_counter() - t
     return stats, merge, balance
+
+
+def record_failure(spark: SparkSession, table: str, failed: RunSummary) -> None:
+    """Record a failed run; retried once, since the failed stage's tasks may still be being
+    cancelled (a write right after can lose its task to that). Never raises: the run's own
+    error is what the caller must see."""
+    for attempt in (1, 2):
+        try:
+            record_run(spark, table, failed.record())
+            return
+        except Exception:  # noqa: BLE001
+            if attempt == 2:
+                log.exception("could not record the failed run %s", failed.run_id)
+            else:
+                time.sleep(2.0)
+
+
+def check_inputs(cfg: QrwConfig, *, search_log: str, model: str) -> None:
+    """Clear errors for what can be checked before Spark starts: the log path, the model files."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(search_log)
+    local = parsed.scheme in ("", "file") and not any(ch in search_log for ch in "*?[{")  # Spark globs: leave to Spark
+    if local and not Path(parsed.path if parsed.scheme else search_log).expanduser().exists():
+        raise QrwError(f"--search-log {search_log} does not exist")
+    if cfg.engine.kind in ("fake", "instant"):
+        if (Path(model) / MANIFEST).exists():
+            read_manifest(model)  # names the file when it is empty, truncated or not an object
+        return
+    if not Path(model).expanduser().is_dir():
+        raise QrwError(f"--model {model} is not a directory: pass the folder `qrw train sft`/`qrw train grpo` wrote")
+    read_manifest(model)
+    require_weights(model)
 
 
 def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt: str | None = None) -> dict:
     """The nightly job; returns the run summary (also printed, and stored in ``{table}_runs``)."""
     started, t0 = utc_now(), time.perf_counter()
     timings: dict[str, float] = {}
+    check_inputs(cfg, search_log=search_log, model=model)  # before any Spark or engine work
     model_version = resolve_model_version(cfg, model)
-    if cfg.engine.kind not in ("fake", "instant") or (Path(model) / MANIFEST).exists():  # before any Spark or engine work
+    if cfg.engine.kind not in ("fake", "instant") or (Path(model) / MANIFEST).exists():
         note = check_tagging_quality(read_manifest(model), cfg.rewrite.min_tagging_margin)
         if note:
             log.warning("%s", note)
@@ -151,103 +207,88 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
 
     fingerprint = input_fingerprint(spark, search_log)
     loaded = read_search_log(spark, search_log, cfg.input, fmt)
+    if loaded.valid_count == 0:
+        reasons = ", ".join(f"{n} {why}" for why, n in sorted(loaded.rejected_by_reason.items())) or "the input is empty"
+        raise QrwError(f"{search_log} has no valid events ({loaded.total} rows: {reasons}); nothing was written")
     selection = select_queries(spark, loaded.valid, cfg.rewrite, table=table, model_version=model_version, now=started)
     timings["select_s"] = time.perf_counter() - t0
     settings = output_settings(cfg)
     run_id = make_run_id(search_log=search_log, fingerprint=fingerprint, model_version=model_version, window=selection.window.as_dict(), settings=settings)
-    counts = {"events": loaded.total, "rejected": loaded.rejected, **selection.counts}
-    base = {
-        "run_id": run_id,
-        "model_version": model_version,
-        "search_log": search_log,
-        "table": table,
-        "input_fingerprint": fingerprint,
-        "window_start": selection.window.as_dict()["start"],
-        "window_end": selection.window.as_dict()["end"],
-        "started_at": started,
-        "settings": json.dumps(settings, sort_keys=True, default=str),
-    }
+    ctx = RunContext(spark=spark, cfg=cfg, search_log=search_log, model=model, table=table, model_version=model_version, run_id=run_id, started=started, timings=timings)
+    base = RunSummary.begin(
+        ctx,
+        fingerprint=fingerprint,
+        window=selection.window.as_dict(),
+        settings=json.dumps(settings, sort_keys=True, default=str),
+        counts={"events": loaded.total, "rejected": loaded.rejected, **selection.counts},
+    )
 
     previous = read_run(spark, table, run_id)
-    if previous and previous.get("status") == "succeeded" and not cfg.rewrite.force:
-        summary = {
-            **base,
-            "status": "skipped",
-            "reason": f"run {run_id} already succeeded at {previous.get('finished_at')}; --set rewrite.force=true redoes it",
-            "counts": {**counts, "selected": 0, "staged": 0, "inserted": 0, "updated": 0},
-            "engine_seconds": 0.0,
-            "dictionary_version": table_version(spark, table),
-            "timings": {**timings, "total_s": time.perf_counter() - t0},
-        }
+    # A run whose engine failed on some queries is not done: rerunning it retries just those.
+    retry = bool(previous and (previous.get("counts") or {}).get("engine_errors"))
+    if previous and previous.get("status") == "succeeded" and not retry and not cfg.rewrite.force:
+        timings["total_s"] = time.perf_counter() - t0
+        summary = base.skipped(
+            f"run {run_id} already succeeded at {previous.get('finished_at')}; --set rewrite.force=true redoes it",
+            dictionary_version=latest_version(spark, table),
+        )
         selection.queries.unpersist()
         print_summary(summary)
-        return summary
+        return summary.as_dict()
 
-    record_run(spark, table, {**base, "status": "running", "counts": counts, "timings": timings})
+    try:
+        abandoned = claim_table(spark, table, run_id, started)
+    except QrwError:
+        selection.queries.unpersist()
+        raise
+    if abandoned:
+        log.warning("runs %s stopped without an outcome (killed?): marked abandoned", ", ".join(abandoned))
+    record_run(spark, table, base.record())
     slots = None
     try:
         if loaded.rejected:
             write_rejects(loaded.rejects, rejects_path(table), run_id)
         ensure_dictionary(spark, table)
         slots = engine_slots(spark, cfg.rewrite)
-        stats, merge, balance = infer_and_merge(
-            spark, cfg, selection, slots, model=model, model_version=model_version, run_id=run_id, table=table, started=started, timings=timings
-        )
-        counts["user_sketches"] = sum(record_user_sketches(spark, table, selection).values())  # after the MERGE: the users window's books
+        stats, merge, balance = infer_and_merge(ctx, selection, slots)
+        base.counts["user_sketches"] = sum(record_user_sketches(spark, table, selection).values())  # after the MERGE: the users window's books
     except BaseException as exc:
         timings["total_s"] = time.perf_counter() - t0
-        failed = {**base, "status": "failed", "finished_at": utc_now(), "slots": slots, "counts": counts, "timings": timings, "error": f"{type(exc).__name__}: {str(exc)[:2000]}"}
-        try:
-            record_run(spark, table, failed)
-        except Exception:  # noqa: BLE001 - never hide the run's own error behind a bookkeeping one
-            log.exception("could not record the failed run %s", run_id)
+        record_failure(spark, table, base.failed(exc, slots=slots))
+        if is_concurrent_commit(exc):
+            raise QrwError(
+                f"another run committed to {table} while run {run_id} was writing ({type(exc).__name__}); "
+                "nothing of this run was merged: retry when the other run has finished"
+            ) from None
         raise
     finally:
         selection.queries.unpersist()
 
     timings["total_s"] = time.perf_counter() - t0
-    counts.update({"staged": stats["staged"], "with_rewrites": stats["with_rewrites"], "engine_errors": stats["errors"], "gen_tokens": stats["gen_tokens"], "inserted": merge["inserted"], "updated": merge["updated"]})
-    inference_s = timings.get("inference_s", 0.0)
-    summary = {
-        **base,
-        "status": "succeeded",
-        "finished_at": utc_now(),
-        "slots": slots,
-        "counts": counts,
-        "timings": timings,
-        "engine_seconds": stats["engine_s"],
-        "engine_load_seconds": stats["load_s"],
-        "queries_per_s": round(stats["staged"] / inference_s, 2) if inference_s else None,
-        "tokens_per_s": round(stats["gen_tokens"] / inference_s, 1) if inference_s else None,
-        "peak_worker_rss_mb": stats["peak_rss_mb"],
-        "devices": stats["devices"],
-        "partitions": stats["partitions"],
-        "shard_balance": balance,
-        "dictionary_version": table_version(spark, table),
-    }
-    record_run(spark, table, {**summary, "partitions": json.dumps(stats["partitions"])})
+    summary = base.succeeded(stats, merge, balance, slots=slots, dictionary_version=latest_version(spark, table))
+    record_run(spark, table, summary.record())
     print_summary(summary)
-    return summary
+    return summary.as_dict()
 
 
-def print_summary(summary: dict) -> None:
+#: What the summary table shows besides counts and timings, in order (each is a RUNS_SCHEMA column).
+PRINTED = ("model_version", "window_start", "window_end", "slots", "devices", "engine_seconds", "engine_load_seconds", "queries_per_s", "tokens_per_s", "peak_worker_rss_mb", "dictionary_version", "reason")
+
+
+def print_summary(summary: RunSummary) -> None:
     """The run at a glance (stderr, so stdout stays free for machine output)."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"qrw rewrite {summary['run_id']}: {summary['status']}", show_header=False)
+    table = Table(title=f"qrw rewrite {summary.run_id}: {summary.status}", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value")
-    table.add_row("model_version", str(summary["model_version"]))
-    table.add_row("window", f"{summary.get('window_start') or '...'} .. {summary.get('window_end')}")
-    for key, value in summary.get("counts", {}).items():
+    for key, value in summary.counts.items():
         table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
-    for key in ("slots", "devices", "engine_seconds", "engine_load_seconds", "queries_per_s", "tokens_per_s", "peak_worker_rss_mb", "dictionary_version"):
-        if summary.get(key) is not None:
-            value = summary[key]
+    for key in PRINTED:
+        value = getattr(summary, key)
+        if value is not None:
             table.add_row(key, f"{value:.2f}" if isinstance(value, float) else str(value))
-    for key, value in summary.get("timings", {}).items():
+    for key, value in summary.timings.items():
         table.add_row(key, f"{value:.1f}")
-    if summary.get("reason"):
-        table.add_row("note", summary["reason"])
     Console(stderr=True).print(table)

@@ -70,7 +70,7 @@ def resolve_window(searches: DataFrame, cfg: RewriteSection) -> Window:
     else:
         end = searches.agg(F.max(F.to_date("event_time"))).first()[0]
         if end is None:
-            raise QrwError("the search log has no valid search events: check the rejects table and the input path")
+            raise QrwError("the search log has no valid search events (only clicks, carts or orders): check the input path")
     if cfg.window_days is not None and cfg.window_days < 1:
         raise QrwError(f"rewrite.window_days must be >= 1 (got {cfg.window_days}); leave it unset for the whole log")
     start = end - timedelta(days=cfg.window_days - 1) if cfg.window_days else None

@@ -66,6 +66,12 @@ def test_first_run_writes_one_ranked_row_per_eligible_query(spark, first_run):
     assert changes.where("_change_type = 'insert'").count() == len(expected)
 
 
+def test_the_jobs_rejects_never_hold_user_or_session_ids(spark, first_run):
+    records = [r["record"] for r in spark.read.format("delta").load(f"{first_run['table']}_rejects").collect()]
+    assert records and all("user_id" not in rec and "session_id" not in rec and "u9" not in rec for rec in records), records
+    assert any('"event_type":"search"' in rec for rec in records)  # the rest of the record is kept
+
+
 def test_reruns_are_idempotent_and_work_is_incremental(spark, first_run, fake_model_dir):
     table, log = first_run["table"], first_run["log"]
     before = read_dictionary(spark, table)
