@@ -1,4 +1,8 @@
-"""Prompt token ids and relevance label ids for the real engines: the one place both vllm and hf use.
+"""Prompt token ids and relevance label ids for any transformers tokenizer: the one place the
+engines (vllm, hf) and training (tokenizer checks, tagging accuracy) render prompts.
+
+Why here, below both ``qrw.engine`` and ``qrw.train``: training must not depend on the
+inference engines, yet both must agree on the label token ids and on the exact prompt ids.
 
 Why token ids (not text): both engines then see byte-identical prompts, the shared
 system-prompt prefix is literally the same ids (so vLLM's prefix cache hits), and
@@ -14,8 +18,8 @@ from __future__ import annotations
 
 import math
 
-from ..errors import QrwError
-from ..prompts import RELEVANCE_LABELS, prompt_query, relevance_messages, rewrite_messages
+from .errors import QrwError
+from .prompts import RELEVANCE_LABELS, prompt_query, relevance_messages, rewrite_messages
 
 
 def check_chat_template(tokenizer, model_dir: str) -> None:

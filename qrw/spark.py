@@ -32,16 +32,6 @@ DELTA_CONF = {
 }
 
 
-def delta_maven_coordinates() -> str:
-    """The Delta JAR matching the installed pyspark and delta-spark (what pip resolves)."""
-    import importlib.metadata as md
-
-    import pyspark
-
-    spark_mm = ".".join(pyspark.__version__.split(".")[:2])
-    return f"io.delta:delta-spark_{spark_mm}_2.13:{md.version('delta-spark')}"
-
-
 def _jars_dir(cfg: SparkSection) -> str | None:
     folder = os.environ.get("QRW_DELTA_JARS") or cfg.delta_jars_dir
     if folder and glob.glob(os.path.join(os.path.expanduser(folder), "*.jar")):

@@ -125,6 +125,7 @@ def write_log(spark, path: str, queries: list[str]) -> str:
 
 def _bare_pass(engine, cfg, queries: list[str], chunk: int) -> dict:
     """generate + score over ``queries`` in chunks of ``chunk`` (one call each when chunk >= len)."""
+    from qrw.engine import Decoding
     from qrw.rewrite.postprocess import clean_candidates
 
     before = engine.stats.snapshot()
@@ -132,7 +133,7 @@ def _bare_pass(engine, cfg, queries: list[str], chunk: int) -> dict:
     pairs = 0
     for i in range(0, len(queries), chunk):
         part = queries[i : i + chunk]
-        cands = engine.generate(part, cfg.engine.num_candidates)
+        cands = engine.generate(part, Decoding.from_config(cfg.engine))
         batch = [(q, c.text) for q, cs in zip(part, cands) for c in clean_candidates(q, cs, cfg.rewrite.max_rewrite_chars)]
         engine.score(batch)
         pairs += len(batch)
@@ -150,12 +151,12 @@ def _bare_pass(engine, cfg, queries: list[str], chunk: int) -> dict:
 
 def bare(cfg, model: str, sizes: list[int], one_call: bool) -> dict:
     """The engine alone in this process: chunks of rewrite.chunk_size (as the job) and, optionally, ONE call."""
-    from qrw.engine import close_engines, get_engine
+    from qrw.engine import Decoding, close_engines, get_engine
 
     t = time.perf_counter()
     engine = get_engine(cfg.engine, model)
     out = {"engine_start_s": round(time.perf_counter() - t, 2), "runs": {}}
-    engine.generate(bench_queries(8), cfg.engine.num_candidates)  # warm-up (first-call setup)
+    engine.generate(bench_queries(8), Decoding.from_config(cfg.engine))  # warm-up (first-call setup)
     for n in sizes:
         queries = bench_queries(n)
         out["runs"][n] = {"chunked": _bare_pass(engine, cfg, queries, cfg.rewrite.chunk_size)}
@@ -219,7 +220,8 @@ def bare_in_subprocess(args, model: str, sizes: list[int], overrides: list[str],
     import subprocess
 
     from qrw.config import load_config
-    from qrw.rewrite.infer import InferSettings, worker_env
+    from qrw.rewrite.infer import InferSettings
+    from qrw.rewrite.workers import worker_env
 
     cfg = load_config(None, overrides)
     settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir=model, model_version="bench")

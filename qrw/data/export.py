@@ -28,10 +28,6 @@ PRODUCTS = "array<struct<product_id:string,clicks:bigint,add_to_carts:bigint,ord
 GRPO_SCHEMA = f"prompt {MESSAGES}, query string, query_norm string, products {PRODUCTS}, split string"
 
 
-def _none_if_na(value):
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
-
-
 def _render_sft(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     for df in batches:
         rows = []

@@ -3,8 +3,8 @@
 Heavy imports (torch, transformers, vllm) happen only when an engine of that kind is built.
 """
 
-from .base import Candidate, Engine, EngineError, EngineStats
+from .base import Candidate, Decoding, Engine, EngineError, EngineStats
 from .factory import close_engines, get_engine
 from .fake import FakeEngine
 
-__all__ = ["Candidate", "Engine", "EngineError", "EngineStats", "FakeEngine", "close_engines", "get_engine"]
+__all__ = ["Candidate", "Decoding", "Engine", "EngineError", "EngineStats", "FakeEngine", "close_engines", "get_engine"]

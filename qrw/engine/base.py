@@ -1,7 +1,8 @@
 """The engine interface: what the batch job (and eval) need from an LLM, and nothing more.
 
 Two capabilities, both batched over a whole partition:
-- ``generate(queries, n)``: N candidate rewrites per query with their likelihood;
+- ``generate(queries, decoding)``: N candidate rewrites per query with their likelihood,
+  decoded as the call's :class:`Decoding` says;
 - ``score(pairs)``: relevance of (query, rewrite) pairs from the relevance task's
   label-token probabilities in ONE decoding step (never by parsing text).
 
@@ -18,11 +19,53 @@ reported apart from throughput because it is paid once per executor).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Protocol, runtime_checkable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from ..errors import QrwError
 from ..prompts import relevance_from_probs
+
+if TYPE_CHECKING:
+    from ..config import EngineSection
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How one ``generate()`` call decodes: the call-time side of the engine settings.
+
+    As vLLM separates ``EngineArgs`` (fixed when the model loads) from ``SamplingParams``
+    (per request), the engine is built from the load-time fields of
+    :class:`qrw.config.EngineSection` (its cache key) and each call brings a ``Decoding``:
+    changing these never loads a second model, and no engine keeps them as state.
+    """
+
+    num_candidates: int = 4
+    temperature: float = 0.8
+    top_p: float = 0.95
+    #: sample: n draws at temperature/top_p; beam: beam search of width n (deterministic).
+    mode: Literal["sample", "beam"] = "sample"
+    #: Beam search only: score = sum logprob / len**length_penalty when ranking beams.
+    beam_length_penalty: float = 1.0
+
+    @classmethod
+    def from_config(cls, cfg: EngineSection) -> Decoding:
+        return cls(
+            num_candidates=cfg.num_candidates,
+            temperature=cfg.temperature,
+            top_p=cfg.top_p,
+            mode=cfg.decoding,
+            beam_length_penalty=cfg.beam_length_penalty,
+        )
+
+    @property
+    def greedy(self) -> bool:
+        """Sampling at temperature 0: one answer per query (vLLM refuses n > 1 for it)."""
+        return self.mode == "sample" and self.temperature <= 0
+
+    @property
+    def n(self) -> int:
+        """Candidates to ask for: ``num_candidates``, or 1 when greedy."""
+        return 1 if self.greedy else max(1, self.num_candidates)
 
 
 @dataclass(frozen=True)
@@ -90,22 +133,11 @@ class Engine(Protocol):
     engine_start_seconds: float
     stats: EngineStats
 
-    def generate(self, queries: list[str], n: int) -> list[list[Candidate]]:
-        """Candidates for each query (same order); prompts come from qrw.prompts.rewrite_messages."""
+    def generate(self, queries: list[str], decoding: Decoding) -> list[list[Candidate]]:
+        """Up to ``decoding.n`` candidates for each query (same order); prompts from qrw.prompts.rewrite_messages."""
 
     def score(self, pairs: list[tuple[str, str]]) -> list[float]:
         """Relevance in [0, 1] per (query, rewrite) pair; prompts from qrw.prompts.relevance_messages."""
 
     def close(self) -> None:
         """Free the model (GPU memory, KV cache); the engine is unusable afterwards."""
-
-
-@dataclass
-class EngineInfo:
-    """Where and how an engine was made (logged by the batch job, written into run stats)."""
-
-    kind: str
-    model_dir: str
-    device: str | None = None
-    accelerator: str = "cpu"
-    extra: dict[str, str] = field(default_factory=dict)

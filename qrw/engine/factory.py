@@ -13,9 +13,10 @@ later task on another address reuses the process's engine (it stays on the
 device it was created with; a warning says so). On CPU the address is only
 recorded (``engine.device``).
 
-Settings that only shape a call (decoding, temperature, top_p, ...; see
-``CALL_TIME_FIELDS``) are not part of the key: a config that differs only there
-gets the same loaded engine, which then uses the new values.
+Settings that only shape a call (decoding, temperature, top_p, ...: the fields of
+:class:`qrw.config.EngineSection` marked call-time, which each call passes as a
+:class:`~qrw.engine.base.Decoding`) are not part of the key: a config that differs
+only there gets the same loaded engine, and the engine holds no copy of them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import os
 import threading
 from pathlib import Path
 
-from ..config import EngineSection
+from ..config import CALL_TIME, EngineSection, marked_fields
 from ..errors import QrwError
 from ..manifest import read_manifest
 from .base import Engine
@@ -36,12 +37,8 @@ _ENGINES: dict[tuple, Engine] = {}
 _LOCK = threading.Lock()
 
 
-#: Settings read per call, not at load: changing them must not load a second model.
-CALL_TIME_FIELDS = frozenset({"num_candidates", "temperature", "top_p", "decoding", "beam_length_penalty"})
-
-
 def _key(cfg: EngineSection, model_dir: str) -> tuple:
-    load_settings = cfg.model_dump(exclude=set(CALL_TIME_FIELDS))
+    load_settings = cfg.model_dump(exclude=set(marked_fields(EngineSection, CALL_TIME)))
     where = model_dir if cfg.kind in ("fake", "instant") else str(Path(model_dir).expanduser().resolve())
     return (cfg.kind, where, repr(sorted(load_settings.items())))
 
@@ -70,8 +67,6 @@ def get_engine(cfg: EngineSection, model_dir: str, device: str | None = None) ->
             if engine is None:
                 engine = _create(cfg, model_dir, device)
                 _ENGINES[key] = engine
-    if hasattr(engine, "cfg"):
-        engine.cfg = cfg  # call-time settings (decoding, temperature, ...) follow the latest config
     created_on = getattr(engine, "device", None)
     if getattr(engine, "accelerator", "cpu") != "cpu" and device is not None and created_on not in (None, str(device)):
         log.warning(
@@ -108,11 +103,6 @@ def _create(cfg: EngineSection, model_dir: str, device: str | None) -> Engine:
 
         return HfEngine(cfg, model_dir, model_version=model_version, device=device)
     raise QrwError(f"unknown engine.kind {cfg.kind!r}; use vllm, hf, fake or instant")
-
-
-def cached_engines() -> list[Engine]:
-    """Engines alive in this process (tests, run summaries)."""
-    return list(_ENGINES.values())
 
 
 def close_engines() -> None:

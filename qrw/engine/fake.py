@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 
 from ..normalize import normalize
-from .base import Candidate, EngineError, EngineStats
+from .base import Candidate, Decoding, EngineError, EngineStats
 
 FAKE_MODEL_VERSION = "fake-engine-v1"
 
@@ -99,8 +99,9 @@ class FakeEngine:
         self.failures += 1
         raise EngineError(f"FakeEngine: injected failure on {hit[:60]!r} (fail_on={self.fail_on!r})")
 
-    def generate(self, queries: list[str], n: int) -> list[list[Candidate]]:
+    def generate(self, queries: list[str], decoding: Decoding) -> list[list[Candidate]]:
         t0 = time.perf_counter()
+        n = decoding.num_candidates
         self._maybe_fail(list(queries))
         out = []
         for q in queries:

@@ -17,8 +17,8 @@ import logging
 import time
 
 from ..config import EngineSection
-from .base import Candidate, EngineError, EngineStats, LabelScoring
-from .prompting import PromptBuilder, label_probs_from_logprobs
+from .base import Candidate, Decoding, EngineError, EngineStats, LabelScoring
+from ..prompting import PromptBuilder
 
 log = logging.getLogger(__name__)
 
@@ -77,18 +77,16 @@ class HfEngine(LabelScoring):
 
     # -- generation ---------------------------------------------------------------------------
 
-    def generate(self, queries: list[str], n: int) -> list[list[Candidate]]:
-        """Up to ``n`` candidates per query, in input order (1 when sampling at temperature 0)."""
+    def generate(self, queries: list[str], decoding: Decoding) -> list[list[Candidate]]:
+        """Up to ``decoding.n`` candidates per query, in input order (1 when greedy: same rule as vllm)."""
         if not queries:
             return []
         t0 = time.perf_counter()
-        if self.cfg.decoding == "sample" and self.cfg.temperature <= 0:
-            n = 1  # greedy has one answer (same rule as the vllm engine)
         prompts = self.prompts.rewrite_prompts(list(queries))
         out: list[list[Candidate]] = []
         with self.torch.inference_mode():
             for batch in self._batches(prompts):
-                out.extend(self._generate_batch(batch, n))
+                out.extend(self._generate_batch(batch, decoding))
         self.stats.generate_calls += 1
         self.stats.queries += len(queries)
         self.stats.prompt_tokens += sum(len(p) for p in prompts)
@@ -96,7 +94,8 @@ class HfEngine(LabelScoring):
         self.stats.generate_seconds += time.perf_counter() - t0
         return out
 
-    def _generate_batch(self, prompts: list[list[int]], n: int) -> list[list[Candidate]]:
+    def _generate_batch(self, prompts: list[list[int]], decoding: Decoding) -> list[list[Candidate]]:
+        n = decoding.n
         ids, mask, _ = self._left_pad(prompts)
         kwargs = dict(
             input_ids=ids,
@@ -106,12 +105,12 @@ class HfEngine(LabelScoring):
             eos_token_id=self.prompts.stop_ids,
             pad_token_id=self.pad_id,
         )
-        if self.cfg.decoding == "beam":
-            kwargs.update(do_sample=False, num_beams=n, length_penalty=self.cfg.beam_length_penalty, early_stopping=True)
-        elif self.cfg.temperature <= 0:
+        if decoding.mode == "beam":
+            kwargs.update(do_sample=False, num_beams=n, length_penalty=decoding.beam_length_penalty, early_stopping=True)
+        elif decoding.greedy:
             kwargs.update(do_sample=False, num_beams=1)
         else:
-            kwargs.update(do_sample=True, temperature=self.cfg.temperature, top_p=self.cfg.top_p, top_k=0)
+            kwargs.update(do_sample=True, temperature=decoding.temperature, top_p=decoding.top_p, top_k=0)
         try:
             # generate() has no RNG argument: seed a forked global RNG per call, so results are
             # reproducible for a given call sequence and the caller's RNG state is untouched.
@@ -160,24 +159,16 @@ class HfEngine(LabelScoring):
     # -- relevance ----------------------------------------------------------------------------
 
     def label_probs(self, pairs: list[tuple[str, str]]) -> list[dict[int, float]]:
-        """grade -> probability (softmax over the label tokens only) for each pair."""
+        """grade -> probability (softmax over the label tokens only) for each pair: training's own scorer."""
         if not pairs:
             return []
-        torch = self.torch
+        from ..train.scoring import label_probs_for_prompts
+
         prompts = self.prompts.relevance_prompts(list(pairs))
-        label_ids = self.prompts.label_ids
-        grades = list(label_ids)
-        cols = torch.tensor([label_ids[g] for g in grades], device=self.accelerator)
-        out: list[dict[int, float]] = []
-        with torch.inference_mode():
-            for batch in self._batches(prompts):
-                ids, mask, pos = self._left_pad(batch)
-                try:
-                    logits = self.model(input_ids=ids, attention_mask=mask, position_ids=pos).logits[:, -1].float()
-                except Exception as exc:
-                    raise EngineError(f"transformers forward failed on a batch of {len(batch)}: {exc}") from exc
-                lp = torch.log_softmax(logits, dim=-1)[:, cols].tolist()
-                out.extend(label_probs_from_logprobs(dict(zip(grades, row))) for row in lp)
+        try:
+            out = label_probs_for_prompts(self.model, prompts, self.prompts.label_ids, self.pad_id, self.cfg.hf_batch_size)
+        except Exception as exc:
+            raise EngineError(f"transformers forward failed on a batch of {len(prompts)}: {exc}") from exc
         self.stats.prompt_tokens += sum(len(p) for p in prompts)
         return out
 

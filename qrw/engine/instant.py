@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..manifest import read_manifest
-from .base import Candidate, EngineStats
+from .base import Candidate, Decoding, EngineStats
 
 INSTANT_MODEL_VERSION = "instant-engine-v1"
 
@@ -59,8 +59,8 @@ class InstantEngine:
             cands = self._cands[n] = [Candidate(text=t, logprob=-0.1 * (rank + 1), num_tokens=len(t.split())) for rank, t in enumerate(texts)]
         return cands
 
-    def generate(self, queries: list[str], n: int) -> list[list[Candidate]]:
-        cands = self._candidates(n)
+    def generate(self, queries: list[str], decoding: Decoding) -> list[list[Candidate]]:
+        cands = self._candidates(decoding.num_candidates)
         self.stats.generate_calls += 1
         self.stats.queries += len(queries)
         self.stats.generated_tokens += len(queries) * sum(c.num_tokens for c in cands)

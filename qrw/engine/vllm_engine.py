@@ -29,8 +29,8 @@ import time
 
 from ..config import EngineSection
 from ..errors import QrwError
-from .base import Candidate, EngineError, EngineStats, LabelScoring
-from .prompting import PromptBuilder, label_probs_from_logprobs
+from .base import Candidate, Decoding, EngineError, EngineStats, LabelScoring
+from ..prompting import PromptBuilder, label_probs_from_logprobs
 
 log = logging.getLogger(__name__)
 
@@ -89,16 +89,16 @@ class VllmEngine(LabelScoring):
 
     # -- generation ---------------------------------------------------------------------------
 
-    def generate(self, queries: list[str], n: int) -> list[list[Candidate]]:
-        """Up to ``n`` candidates per query, in input order (1 when temperature is 0: greedy has one answer)."""
+    def generate(self, queries: list[str], decoding: Decoding) -> list[list[Candidate]]:
+        """Up to ``decoding.n`` candidates per query, in input order (1 when greedy: it has one answer)."""
         if not queries:
             return []
         t0 = time.perf_counter()
         prompts = self.prompts.rewrite_prompts(list(queries))
-        if self.cfg.decoding == "beam":
-            out = self._beam(prompts, n)
+        if decoding.mode == "beam":
+            out = self._beam(prompts, decoding)
         else:
-            out = self._sample(prompts, n)
+            out = self._sample(prompts, decoding)
         self.stats.generate_calls += 1
         self.stats.queries += len(queries)
         self.stats.prompt_tokens += sum(len(p) for p in prompts)
@@ -106,16 +106,14 @@ class VllmEngine(LabelScoring):
         self.stats.generate_seconds += time.perf_counter() - t0
         return out
 
-    def _sample(self, prompts: list[list[int]], n: int) -> list[list[Candidate]]:
+    def _sample(self, prompts: list[list[int]], decoding: Decoding) -> list[list[Candidate]]:
         from vllm import SamplingParams
 
-        if self.cfg.temperature <= 0 and n > 1:
-            # Greedy decoding has one answer; vLLM rejects n>1 for it. Use decoding=beam for n distinct.
-            n = 1
+        # Greedy decoding has one answer; vLLM rejects n>1 for it (decoding.n). Use mode=beam for n distinct.
         params = SamplingParams(
-            n=n,
-            temperature=self.cfg.temperature,
-            top_p=self.cfg.top_p,
+            n=decoding.n,
+            temperature=decoding.temperature,
+            top_p=decoding.top_p,
             max_tokens=self.cfg.max_new_tokens,
             logprobs=0,  # the sampled token's logprob only
             stop_token_ids=self.prompts.stop_ids,
@@ -137,11 +135,11 @@ class VllmEngine(LabelScoring):
             out.append(cands)
         return out
 
-    def _beam(self, prompts: list[list[int]], n: int) -> list[list[Candidate]]:
+    def _beam(self, prompts: list[list[int]], decoding: Decoding) -> list[list[Candidate]]:
         from vllm.sampling_params import BeamSearchParams
 
         params = BeamSearchParams(
-            beam_width=n, max_tokens=self.cfg.max_new_tokens, length_penalty=self.cfg.beam_length_penalty
+            beam_width=decoding.n, max_tokens=self.cfg.max_new_tokens, length_penalty=decoding.beam_length_penalty
         )
         try:
             results = self.llm.beam_search([{"prompt_token_ids": p} for p in prompts], params)

@@ -40,11 +40,6 @@ def _hadoop_fs(spark: SparkSession, path: str):
     return hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hpath
 
 
-def path_exists(spark: SparkSession, path: str) -> bool:
-    fs, hpath = _hadoop_fs(spark, path)
-    return bool(fs.exists(hpath))
-
-
 def is_delta_table(spark: SparkSession, path: str) -> bool:
     fs, hpath = _hadoop_fs(spark, path)
     jvm = spark.sparkContext._jvm

@@ -26,44 +26,37 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
+from pyspark.sql import types as T
+
 from ..config import EngineSection, RewriteSection
+from ..engine.base import Decoding
+from ..tables import DICTIONARY_SCHEMA, arrow_schema
 from .postprocess import clean_candidates, rank
 
-REWRITES_TYPE = pa.list_(pa.struct([("rewrite", pa.string()), ("relevance", pa.float64()), ("score", pa.float64())]))
-
-#: Output of the inference function (Spark DDL and the same schema in Arrow).
-OUTPUT_DDL = (
-    "query_norm string, query string, query_freq long, distinct_users long, "
-    "rewrites array<struct<rewrite:string,relevance:double,score:double>>, "
-    "device string, partition_id int, attempt int, candidates int, kept int, "
-    "gen_tokens long, engine_ms double, load_ms double, rss_peak_mb double, worker_pid int, error string"
-)
-OUTPUT_ARROW = pa.schema(
+#: Output of the inference function: the selected query's columns, its ``rewrites`` (the
+#: dictionary's own type, from qrw.tables) and per-row bookkeeping for the run summary.
+OUTPUT_SCHEMA = T.StructType(
     [
-        ("query_norm", pa.string()),
-        ("query", pa.string()),
-        ("query_freq", pa.int64()),
-        ("distinct_users", pa.int64()),
-        ("rewrites", REWRITES_TYPE),
-        ("device", pa.string()),
-        ("partition_id", pa.int32()),
-        ("attempt", pa.int32()),
-        ("candidates", pa.int32()),
-        ("kept", pa.int32()),
-        ("gen_tokens", pa.int64()),
-        ("engine_ms", pa.float64()),
-        ("load_ms", pa.float64()),
-        ("rss_peak_mb", pa.float64()),
-        ("worker_pid", pa.int32()),
-        ("error", pa.string()),
+        *(DICTIONARY_SCHEMA[name] for name in ("query_norm", "query", "query_freq", "distinct_users", "rewrites")),
+        T.StructField("device", T.StringType()),
+        T.StructField("partition_id", T.IntegerType()),
+        T.StructField("attempt", T.IntegerType()),
+        T.StructField("candidates", T.IntegerType()),
+        T.StructField("kept", T.IntegerType()),
+        T.StructField("gen_tokens", T.LongType()),
+        T.StructField("engine_ms", T.DoubleType()),
+        T.StructField("load_ms", T.DoubleType()),
+        T.StructField("rss_peak_mb", T.DoubleType()),
+        T.StructField("worker_pid", T.IntegerType()),
+        T.StructField("error", T.StringType()),
     ]
 )
+OUTPUT_ARROW = arrow_schema(OUTPUT_SCHEMA)
 
 
 class InjectedFault(RuntimeError):
@@ -77,7 +70,8 @@ class InferSettings:
     engine: EngineSection
     model_dir: str
     model_version: str
-    num_candidates: int
+    #: How every generate() call of the run decodes (the engine's call-time settings).
+    decoding: Decoding
     top_k: int
     min_relevance: float
     relevance_weight: float
@@ -95,7 +89,7 @@ class InferSettings:
             engine=engine,
             model_dir=model_dir,
             model_version=model_version,
-            num_candidates=engine.num_candidates,
+            decoding=Decoding.from_config(engine),
             top_k=rewrite.top_k,
             min_relevance=rewrite.min_relevance,
             relevance_weight=rewrite.relevance_weight,
@@ -171,7 +165,7 @@ def process_chunk(rows: dict[str, list], engine, settings: InferSettings) -> tup
     """One generate + one score call for a chunk of queries -> output columns, engine seconds, generated tokens."""
     keys = rows["query_norm"]
     t0 = time.perf_counter()
-    generated, gen_errors = _robust(lambda qs: engine.generate(qs, settings.num_candidates), list(keys))
+    generated, gen_errors = _robust(lambda qs: engine.generate(qs, settings.decoding), list(keys))
     cleaned = []
     for key, cands in zip(keys, generated):
         cleaned.append(clean_candidates(key, cands or [], settings.max_rewrite_chars))
@@ -302,69 +296,10 @@ def infer_partition(
         log_partition(info, settings.model_version)
 
 
-#: Set in the environment of the inference UDF only (see :func:`engine_worker_pool`).
-ENGINE_POOL_ENV = "QRW_ENGINE_WORKER"
-
-
-def torch_libgomp() -> str | None:
-    """The OpenMP runtime shipped with torch (found without importing torch)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("torch")
-    if spec is None or not spec.origin:
-        return None
-    lib = Path(spec.origin).parent / "lib" / "libgomp.so.1"
-    return str(lib) if lib.exists() else None
-
-
-def worker_env(settings: InferSettings, *, local: bool, preload: str | None = "auto") -> dict[str, str]:
-    """Environment of the inference workers: the pool key, in-process vLLM, and the OpenMP preload.
-
-    Why the preload: vLLM on CPU wants its OpenMP runtime loaded first (``LD_PRELOAD``),
-    which only works for a process started with it; a Python worker is such a process.
-    "auto" uses torch's libgomp on a local master only (on a cluster the driver's path
-    may not exist on executors: set ``spark.executorEnv.LD_PRELOAD`` there instead).
-    """
-    env = {ENGINE_POOL_ENV: f"{settings.engine.kind}:{settings.model_version}", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
-    if preload == "auto":
-        preload = torch_libgomp() if local and settings.engine.kind == "vllm" else None
-    if preload:
-        env["LD_PRELOAD"] = preload
-    return env
-
-
-@contextmanager
-def engine_worker_pool(sc, settings: InferSettings, preload: str | None = "auto"):
-    """Give the inference stage its own pool of Python workers while its UDF is created.
-
-    Why: Spark keys Python worker pools by their environment variables, and a UDF
-    captures ``sc.environment`` when it is created. Without this, the engine's worker
-    goes back to the shared pool, the next CPU UDF (e.g. normalize) may take it, and
-    the next inference task may land on a worker *without* an engine and load a second
-    model (twice the memory; on a GPU, an out-of-memory). With a dedicated pool every
-    inference task reuses a worker that already holds its engine.
-    Idle pools are reaped by Spark after about a minute, which ends a run's engines.
-    """
-    from .sharding import local_cores
-
-    added = worker_env(settings, local=local_cores(sc.master) is not None, preload=preload)
-    previous = {k: sc.environment.get(k) for k in added}
-    sc.environment.update(added)
-    try:
-        yield
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                sc.environment.pop(key, None)
-            else:
-                sc.environment[key] = value
-
-
 def make_infer_fn(settings: InferSettings) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """The function handed to ``DataFrame.mapInArrow`` (a closure over picklable settings only)."""
 
     def infer(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         partition, attempt, gpu = task_gpu()
         info = TaskInfo(partition=partition, attempt=attempt, device=gpu if gpu is not None else "cpu")
 

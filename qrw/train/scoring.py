@@ -1,54 +1,81 @@
 """Relevance from label-token probabilities with a transformers model (training side).
 
-One forward pass per batch: the relevance prompt + generation prompt, and the
-softmax over the three label tokens at the last position. No text is generated
-or parsed, so a model that would "answer" with extra words is scored the same way
-the batch job's engines score it (``qrw.engine``), from the same prompts.
+One forward pass per batch: the relevance prompt + generation prompt (token ids from
+:class:`qrw.prompting.PromptBuilder`, as the engines render them), and the softmax over
+the three label tokens at the last position. No text is generated or parsed. The ``hf``
+engine scores with :func:`label_probs_for_prompts` too, so the tagging accuracy recorded
+in ``qrw_model.json`` (which gates ``qrw rewrite``) comes from the scorer that serves
+(the vLLM engine is checked against the hf one in tests/engine).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..prompts import RELEVANCE_LABELS, relevance_from_probs, relevance_messages
-from .tokenizer import label_token_ids
+from ..prompts import RELEVANCE_LABELS, relevance_from_probs
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
-def render_prompts(tokenizer: PreTrainedTokenizerBase, conversations: list[list[dict]]) -> list[str]:
-    return [tokenizer.apply_chat_template(m, add_generation_prompt=True, tokenize=False) for m in conversations]
+def label_probs_for_prompts(model: PreTrainedModel, prompts: list[list[int]], label_ids: dict[int, int], pad_id: int, batch_size: int = 64) -> list[dict[int, float]]:
+    """grade -> probability (softmax over the label tokens only) at the last position of each prompt.
+
+    THE transformers label scorer: training's tagging accuracy (which gates ``qrw rewrite``)
+    and the ``hf`` engine's ``score()`` both run it, on prompt ids from the one
+    :class:`qrw.prompting.PromptBuilder`. Left padding; positions start at 0 on the first
+    real token, as in training.
+    """
+    import torch
+
+    from ..prompting import label_probs_from_logprobs
+
+    if not prompts:
+        return []
+    grades = list(label_ids)
+    device = next(model.parameters()).device
+    cols = torch.tensor([label_ids[g] for g in grades], device=device)
+    out: list[dict[int, float]] = []
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(prompts), max(1, batch_size)):
+            chunk = prompts[start : start + max(1, batch_size)]
+            width = max(len(p) for p in chunk)
+            ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for i, p in enumerate(chunk):
+                if p:
+                    ids[i, width - len(p) :] = torch.tensor(p, dtype=torch.long)
+                    mask[i, width - len(p) :] = 1
+            position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
+            with torch.inference_mode():
+                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), position_ids=position_ids.to(device)).logits[:, -1].float()
+            rows = torch.log_softmax(logits, dim=-1)[:, cols].cpu().tolist()
+            out.extend(label_probs_from_logprobs(dict(zip(grades, row))) for row in rows)
+    finally:
+        model.train(was_training)
+    return out
+
+
+def prompt_builder(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase):
+    """The engines' prompt renderer for a training-side model (its context length bounds the prompt)."""
+    from ..prompting import PromptBuilder
+
+    max_len = int(getattr(model.config, "max_position_embeddings", None) or tokenizer.model_max_length or 256)
+    return PromptBuilder(tokenizer, "the model", max_len, 1)
 
 
 def label_probs(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pairs: list[tuple[str, str]], batch_size: int = 64
 ) -> list[dict[int, float]]:
     """grade -> probability (renormalized over the label tokens) for each (query, rewrite)."""
-    import torch
-
-    ids = label_token_ids(tokenizer)
-    grades = list(ids)
-    label_ids = torch.tensor([ids[g] for g in grades])
-    device = next(model.parameters()).device
-    out: list[dict[int, float]] = []
-    was_training = model.training
-    model.eval()
-    try:
-        for start in range(0, len(pairs), batch_size):
-            chunk = pairs[start : start + batch_size]
-            texts = render_prompts(tokenizer, [relevance_messages(q, r) for q, r in chunk])
-            enc = tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
-            mask = enc["attention_mask"].to(device)
-            # Left padding: positions must start at 0 on the first real token, as in training.
-            position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
-            with torch.inference_mode():
-                logits = model(input_ids=enc["input_ids"].to(device), attention_mask=mask, position_ids=position_ids).logits
-            probs = torch.softmax(logits[:, -1, label_ids.to(device)].float(), dim=-1).cpu()
-            out.extend({g: float(p[i]) for i, g in enumerate(grades)} for p in probs)
-    finally:
-        model.train(was_training)
-    return out
+    if not pairs:
+        return []
+    builder = prompt_builder(model, tokenizer)
+    pad = tokenizer.pad_token_id
+    pad_id = pad if pad is not None else builder.stop_ids[0]
+    return label_probs_for_prompts(model, builder.relevance_prompts(list(pairs)), builder.label_ids, pad_id, batch_size)
 
 
 def relevance_scores(model, tokenizer, pairs: list[tuple[str, str]], batch_size: int = 64) -> list[float]:

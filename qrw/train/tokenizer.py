@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..engine.prompting import check_chat_template, label_token_ids
+from ..prompting import check_chat_template, label_token_ids
 from ..errors import QrwError
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 IM_START, IM_END, EOT = "<|im_start|>", "<|im_end|>", "<|endoftext|>"
 SPECIAL_TOKENS = [EOT, IM_START, IM_END]
-# check_chat_template and label_token_ids are defined once, in qrw.engine.prompting (training and
+# check_chat_template and label_token_ids are defined once, in qrw.prompting (training and
 # inference must agree on them), and re-exported here for the training code.
 __all__ = ["EOT", "IM_END", "IM_START", "check_chat_template", "label_token_ids", "train_tokenizer"]
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from qrw.engine import Engine, get_engine
+from qrw.engine import Decoding, Engine, get_engine
 from qrw.manifest import read_manifest
 from qrw.prompts import relevance_from_probs, relevance_messages
 
@@ -25,7 +25,7 @@ def test_get_engine_returns_the_cached_instance(hf_engine, engine_cfg, tiny_mode
 
 
 def test_sampling_gives_n_candidates_with_valid_likelihoods(hf_engine, engine_cfg):
-    out = hf_engine.generate(QUERIES, 3)
+    out = hf_engine.generate(QUERIES, Decoding(num_candidates=3))
     assert len(out) == len(QUERIES)
     for cands in out:
         assert len(cands) == 3
@@ -37,8 +37,8 @@ def test_sampling_gives_n_candidates_with_valid_likelihoods(hf_engine, engine_cf
 
 def test_beam_search_is_deterministic_and_follows_input_order(engine_cfg, tiny_model_dir):
     beam = get_engine(engine_cfg.model_copy(update={"kind": "hf", "decoding": "beam"}), tiny_model_dir)
-    forward = beam.generate(QUERIES, 2)
-    backward = beam.generate(list(reversed(QUERIES)), 2)
+    forward = beam.generate(QUERIES, Decoding(num_candidates=2, mode="beam"))
+    backward = beam.generate(list(reversed(QUERIES)), Decoding(num_candidates=2, mode="beam"))
     assert [[c.text for c in cs] for cs in backward] == [[c.text for c in cs] for cs in reversed(forward)]
     for (a, b) in zip(backward, reversed(forward)):
         assert [c.logprob for c in a] == pytest.approx([c.logprob for c in b], abs=1e-4)
@@ -66,16 +66,16 @@ def test_label_probs_equal_an_unpadded_single_prompt_forward_pass(hf_engine):
 
 
 def test_hostile_inputs_never_crash(hf_engine, hostile_queries):
-    out = hf_engine.generate(hostile_queries, 2)
+    out = hf_engine.generate(hostile_queries, Decoding(num_candidates=2))
     assert [len(c) for c in out] == [2] * len(hostile_queries)
     scores = hf_engine.score([(q, q) for q in hostile_queries] + [("shoes", q) for q in hostile_queries])
     assert all(0.0 <= s <= 1.0 for s in scores)
 
 
 def test_empty_batches_and_stats(hf_engine):
-    assert hf_engine.generate([], 3) == [] and hf_engine.score([]) == []
+    assert hf_engine.generate([], Decoding(num_candidates=3)) == [] and hf_engine.score([]) == []
     before = hf_engine.stats.snapshot()
-    hf_engine.generate(["shoes"], 2)
+    hf_engine.generate(["shoes"], Decoding(num_candidates=2))
     delta = hf_engine.stats.delta(hf_engine.stats.snapshot(), before)
     assert delta["queries"] == 1 and delta["generate_calls"] == 1
     assert delta["generated_tokens"] >= 2 and delta["prompt_tokens"] > 10
@@ -83,6 +83,6 @@ def test_empty_batches_and_stats(hf_engine):
 
 def test_greedy_is_one_candidate_and_repeatable(engine_cfg, tiny_model_dir):
     greedy = get_engine(engine_cfg.model_copy(update={"kind": "hf", "temperature": 0.0}), tiny_model_dir)
-    first = greedy.generate(QUERIES, 3)
+    first = greedy.generate(QUERIES, Decoding(num_candidates=3, temperature=0.0))
     assert [len(c) for c in first] == [1] * len(QUERIES)
-    assert greedy.generate(QUERIES, 3) == first
+    assert greedy.generate(QUERIES, Decoding(num_candidates=3, temperature=0.0)) == first

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qrw.config import load_config
-from qrw.engine import close_engines, get_engine
+from qrw.engine import Decoding, close_engines, get_engine
 from qrw.engine.instant import INSTANT_CANDIDATES, INSTANT_MODEL_VERSION, INSTANT_RELEVANCE, InstantEngine
 from qrw.rewrite.postprocess import clean_candidates
 
@@ -14,13 +14,13 @@ def test_instant_engine_is_fixed_named_and_needs_no_model():
     try:
         assert isinstance(engine, InstantEngine) and engine.model_version == INSTANT_MODEL_VERSION
         assert "instant" in repr(engine) and engine.kind == "instant"
-        out = engine.generate(["red shoes", "kettle"], 4)
+        out = engine.generate(["red shoes", "kettle"], Decoding(num_candidates=4))
         assert [[c.text for c in cands] for cands in out] == [list(INSTANT_CANDIDATES[:4])] * 2
         assert [c.logprob for c in out[0]] == sorted((c.logprob for c in out[0]), reverse=True)
         # Nothing is dropped by the job's sanitizer: every candidate reaches score().
         assert len(clean_candidates("red shoes", out[0], 96)) == 4
         assert engine.score([("red shoes", "x")] * 3) == [INSTANT_RELEVANCE] * 3
         assert engine.stats.queries == 2 and engine.stats.pairs == 3
-        assert len({c.text for c in engine.generate(["q"], 12)[0]}) == 12
+        assert len({c.text for c in engine.generate(["q"], Decoding(num_candidates=12))[0]}) == 12
     finally:
         close_engines()

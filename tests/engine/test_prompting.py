@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qrw.engine.prompting import PromptBuilder, label_probs_from_logprobs, label_token_ids
+from qrw.prompting import PromptBuilder, label_probs_from_logprobs, label_token_ids
 from qrw.errors import QrwError
 from qrw.prompts import RELEVANCE_LABELS, SYSTEM_PROMPT, relevance_from_probs
 
@@ -60,7 +60,7 @@ def test_label_ids_are_distinct_single_tokens(tokenizer):
 
 
 def test_multi_token_label_is_a_clear_error(tokenizer, monkeypatch):
-    import qrw.engine.prompting as prompting
+    import qrw.prompting as prompting
 
     monkeypatch.setattr(prompting, "RELEVANCE_LABELS", {2: "exact match", 1: "1", 0: "0"})
     with pytest.raises(QrwError, match="single token"):
@@ -128,3 +128,22 @@ def test_label_softmax_and_relevance_order():
     low = relevance_from_probs(label_probs_from_logprobs({2: -5.0, 1: -3.0, 0: -0.1}))
     assert 1 >= high > mid > low >= 0
     assert label_probs_from_logprobs({2: float("-inf"), 1: -1.0, 0: -1.0})[2] == 0.0
+
+
+def test_training_never_imports_the_inference_engines():
+    """qrw.train sits beside qrw.engine, not above it: prompts and label ids come from qrw.prompting."""
+    import ast
+    from pathlib import Path
+
+    import qrw.train
+
+    offenders = []
+    for path in Path(qrw.train.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                name = ("." * node.level) + (node.module or "")
+                if name in ("..engine", "qrw.engine") or name.startswith(("..engine.", "qrw.engine.")):
+                    offenders.append(f"{path.name}: {name}")
+            elif isinstance(node, ast.Import):
+                offenders += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("qrw.engine")]
+    assert offenders == []

@@ -11,7 +11,7 @@ import pytest
 
 import qrw.retrieval  # noqa: F401  (loads numba/llvmlite first, as the full suite does: vLLM start-up must survive it)
 
-from qrw.engine import Engine, get_engine
+from qrw.engine import Decoding, Engine, get_engine
 from qrw.manifest import read_manifest
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
@@ -44,7 +44,7 @@ def test_engine_identity_start_time_and_settings(vllm_engine, vllm_cfg, tiny_mod
 
 def test_sampling_gives_n_candidates_per_query(vllm_engine, vllm_cfg, tiny_model_dir):
     engine = get_engine(vllm_cfg.model_copy(update={"decoding": "sample"}), tiny_model_dir)
-    out = engine.generate(QUERIES, 3)
+    out = engine.generate(QUERIES, Decoding(num_candidates=3))
     assert [len(c) for c in out] == [3] * len(QUERIES)
     for cands in out:
         for c in cands:
@@ -56,8 +56,8 @@ def test_sampling_gives_n_candidates_per_query(vllm_engine, vllm_cfg, tiny_model
 def test_beam_search_follows_input_order(vllm_engine, vllm_cfg, tiny_model_dir):
     engine = get_engine(vllm_cfg.model_copy(update={"decoding": "beam"}), tiny_model_dir)
     assert engine is vllm_engine  # decoding is a call-time setting: no second engine
-    forward = engine.generate(QUERIES, 2)
-    backward = engine.generate(list(reversed(QUERIES)), 2)
+    forward = engine.generate(QUERIES, Decoding(num_candidates=2, mode="beam"))
+    backward = engine.generate(list(reversed(QUERIES)), Decoding(num_candidates=2, mode="beam"))
     assert [len(c) for c in forward] == [2] * len(QUERIES)
     assert [[c.text for c in cs] for cs in backward] == [[c.text for c in cs] for cs in reversed(forward)]
     for cands in forward:
@@ -68,8 +68,8 @@ def test_greedy_continuations_and_likelihoods_match_the_hf_engine(vllm_engine, v
     """Same weights, same prompt ids: greedy text and raw mean log-prob must agree across engines."""
     vllm_greedy = get_engine(vllm_cfg.model_copy(update={"decoding": "sample", "temperature": 0.0}), tiny_model_dir)
     hf_greedy = get_engine(hf_engine.cfg.model_copy(update={"decoding": "beam"}), tiny_model_dir)  # 1 beam = greedy
-    got = [c[0] for c in vllm_greedy.generate(QUERIES, 1)]
-    want = [c[0] for c in hf_greedy.generate(QUERIES, 1)]
+    got = [c[0] for c in vllm_greedy.generate(QUERIES, Decoding(num_candidates=1, temperature=0.0))]
+    want = [c[0] for c in hf_greedy.generate(QUERIES, Decoding(num_candidates=1, mode="beam"))]
     assert [c.text for c in got] == [c.text for c in want]
     assert [c.num_tokens for c in got] == [c.num_tokens for c in want]
     assert [c.logprob for c in got] == pytest.approx([c.logprob for c in want], abs=2e-3)
@@ -97,12 +97,12 @@ def test_shared_system_prompt_hits_the_prefix_cache(vllm_engine):
 
 def test_greedy_decoding_returns_one_candidate_not_an_error(vllm_engine, vllm_cfg, tiny_model_dir):
     greedy = get_engine(vllm_cfg.model_copy(update={"temperature": 0.0}), tiny_model_dir)
-    out = greedy.generate(QUERIES[:2], 3)  # vLLM refuses n>1 when greedy; n identical copies would be noise
+    out = greedy.generate(QUERIES[:2], Decoding(num_candidates=3, temperature=0.0))  # vLLM refuses n>1 when greedy; n identical copies would be noise
     assert [len(c) for c in out] == [1, 1]
 
 
 def test_hostile_inputs_never_crash(vllm_engine, hostile_queries):
-    out = vllm_engine.generate(hostile_queries, 2)
+    out = vllm_engine.generate(hostile_queries, Decoding(num_candidates=2))
     assert [len(c) for c in out] == [2] * len(hostile_queries)
     for cands in out:
         assert all(math.isfinite(c.logprob) for c in cands)
@@ -112,7 +112,7 @@ def test_hostile_inputs_never_crash(vllm_engine, hostile_queries):
 
 def test_stats_count_generated_tokens(vllm_engine):
     before = vllm_engine.stats.snapshot()
-    out = vllm_engine.generate(["shoes", "socks"], 2)
+    out = vllm_engine.generate(["shoes", "socks"], Decoding(num_candidates=2))
     delta = vllm_engine.stats.delta(vllm_engine.stats.snapshot(), before)
     assert delta["queries"] == 2 and delta["generate_calls"] == 1
     assert delta["generated_tokens"] == sum(c.num_tokens for cs in out for c in cs)

@@ -9,7 +9,8 @@ import pyarrow as pa
 from pyspark.sql import functions as F
 
 from qrw.config import EngineSection, RewriteSection
-from qrw.rewrite.infer import ENGINE_POOL_ENV, InferSettings, engine_worker_pool
+from qrw.rewrite.infer import InferSettings
+from qrw.rewrite.workers import ENGINE_POOL_ENV, engine_worker_pool
 
 
 def test_inference_udf_gets_a_dedicated_worker_pool(spark):
