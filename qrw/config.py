@@ -33,6 +33,27 @@ def _problems(exc: ValidationError, prefix: str = "") -> str:
     return "; ".join(f"{prefix}{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
 
 
+#: Field marks (``json_schema_extra``) that say what a setting does to a run, kept on the field
+#: itself so a new setting cannot be forgotten in some list elsewhere:
+#: CALL_TIME: read per engine call (``qrw.engine.Decoding``), so not part of the engine cache key;
+#: OPERATIONAL: does not change what a run writes, so not part of the run id (``qrw.rewrite.runs``).
+CALL_TIME = "call_time"
+OPERATIONAL = "operational"
+
+
+def _call_time(default: Any, **kw: Any) -> Any:
+    return Field(default, json_schema_extra={CALL_TIME: True}, **kw)
+
+
+def _operational(default: Any = None, **kw: Any) -> Any:
+    return Field(default, json_schema_extra={OPERATIONAL: True}, **kw)
+
+
+def marked_fields(section: type[BaseModel], mark: str) -> frozenset[str]:
+    """Names of ``section``'s fields carrying ``mark`` (CALL_TIME or OPERATIONAL)."""
+    return frozenset(name for name, f in section.model_fields.items() if isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get(mark))
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -290,25 +311,25 @@ class EngineSection(Section):
     max_model_len: int = 256
     dtype: str = "float32"
     #: GiB of KV cache for vLLM on CPU (VLLM_CPU_KVCACHE_SPACE).
-    cpu_kvcache_gb: int = 1
-    gpu_memory_utilization: float = 0.85
-    enable_prefix_caching: bool = True
+    cpu_kvcache_gb: int = _operational(1)
+    gpu_memory_utilization: float = _operational(0.85)
+    enable_prefix_caching: bool = _operational(True)
     #: vLLM KV block size in tokens; None = vLLM's default (16 on GPU, 128 on CPU). Prefix
     #: caching reuses whole blocks only, so short prompts need small blocks to share their system prompt.
-    block_size: int | None = None
-    num_candidates: int = 4
-    temperature: float = 0.8
-    top_p: float = 0.95
+    block_size: int | None = _operational(None)
+    num_candidates: int = _call_time(4)
+    temperature: float = _call_time(0.8)
+    top_p: float = _call_time(0.95)
     max_new_tokens: int = 24
     seed: int = 0
     #: sample: n draws at temperature/top_p; beam: beam search of width n (deterministic).
-    decoding: Literal["sample", "beam"] = "sample"
+    decoding: Literal["sample", "beam"] = _call_time("sample")
     #: Beam search only: score = sum logprob / len**length_penalty when ranking beams.
-    beam_length_penalty: float = 1.0
+    beam_length_penalty: float = _call_time(1.0)
     #: hf engine only: prompts per forward/generate call.
-    hf_batch_size: int = 16
+    hf_batch_size: int = _operational(16)
     #: fake engine only: a query containing any of these substrings makes the call raise (fault tests).
-    fake_fail_on: list[str] = Field(default_factory=list)
+    fake_fail_on: list[str] = Field(default_factory=list, json_schema_extra={OPERATIONAL: True})
 
 
 class RewriteSection(Section):
@@ -343,29 +364,29 @@ class RewriteSection(Section):
     incremental: bool = True
     ttl_days: float = 7.0
     #: Rerun even if this run_id already succeeded (incremental selection still applies).
-    force: bool = False
+    force: bool = _operational(False)
     #: Ranking: score = relevance_weight * relevance + likelihood_weight * exp(mean token logprob).
     relevance_weight: float = 0.7
     likelihood_weight: float = 0.3
     #: Longest rewrite kept (characters; cut at a word boundary).
     max_rewrite_chars: int = 96
     #: Engine slots = partitions of the inference stage; None: executors x GPUs (local[N]: N).
-    slots: int | None = None
+    slots: int | None = _operational(None)
     #: Queries per generate()/score() call inside a task: bounds worker memory, keeps batches large.
-    chunk_size: int = 512
+    chunk_size: int = _operational(512)
     #: spark.sql.execution.arrow.maxRecordsPerBatch for the inference stage.
-    arrow_batch_size: int = 1024
+    arrow_batch_size: int = _operational(1024)
     #: Stage-level scheduling: GPUs (and CPUs, if set) each inference task requests; 0: no profile.
-    gpus_per_task: float = 0
-    cpus_per_task: int | None = None
+    gpus_per_task: float = _operational(0)
+    cpus_per_task: int | None = _operational(None)
     #: Fault injection (tests): the first attempt of partition fail_partition raises after this many rows.
-    fail_once_after: int | None = None
-    fail_partition: int = 0
+    fail_once_after: int | None = _operational(None)
+    fail_partition: int = _operational(0)
     #: Progress bar when the master is local.
-    progress: bool = True
+    progress: bool = _operational(True)
     #: LD_PRELOAD for the inference workers: "auto" = torch's libgomp for vllm on a local
     #: master (vLLM-CPU is several times slower without it); a path; or null for none.
-    worker_preload: str | None = "auto"
+    worker_preload: str | None = _operational("auto")
 
 
 class PiiSection(Section):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -30,6 +31,18 @@ DELTA_CONF = {
     "spark.databricks.delta.snapshotPartitions": "2",
     "spark.sql.session.timeZone": "UTC",
 }
+
+
+def local_cores(master: str | None) -> int | None:
+    """The one test for "is this a local master": task slots of a ``local``/``local[N]``/``local[N,R]``/``local[*]`` master; None for a cluster."""
+    if not master:
+        return None
+    if master == "local":
+        return 1
+    match = re.fullmatch(r"local\[(\*|\d+)(?:,\s*\d+)?\]", master.strip())
+    if not match:
+        return None
+    return (os.cpu_count() or 1) if match.group(1) == "*" else int(match.group(1))
 
 
 def _jars_dir(cfg: SparkSection) -> str | None:

@@ -30,6 +30,7 @@ from rich.console import Console
 from .. import prompts
 from ..config import QrwConfig
 from ..errors import QrwError
+from ..spark import local_cores
 from ..io import read_catalog, read_labels, read_search_log, write_rejects
 from ..io.readers import EVENT_TYPES
 from ..spark import spark_session
@@ -117,7 +118,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
     splits.cuts(d.dev_fraction, d.test_fraction)  # bad fractions: a clear error before any work
     spark = spark_session(cfg)
     run_id = run_id_for(search_log, catalog, labels, out, fmt)
-    local = (spark.sparkContext.master or "").startswith("local")
+    local = local_cores(spark.sparkContext.master) is not None
     progress = _Progress(enabled=local)
     warnings: list[str] = []
 

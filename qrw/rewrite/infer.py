@@ -103,7 +103,7 @@ class InferSettings:
 
 
 @dataclass
-class TaskInfo:
+class PartitionStats:
     partition: int = 0
     attempt: int = 0
     device: str = "cpu"
@@ -128,7 +128,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def task_gpu() -> tuple[int, int, str | None]:
+def task_placement() -> tuple[int, int, str | None]:
     """(partition, attempt, GPU address or None) of the running Spark task (0, 0, None outside Spark)."""
     from pyspark import TaskContext
 
@@ -140,7 +140,7 @@ def task_gpu() -> tuple[int, int, str | None]:
     return ctx.partitionId(), ctx.attemptNumber(), address
 
 
-def _robust(call: Callable[[list], list], items: list) -> tuple[list, list[str | None]]:
+def call_isolating_failures(call: Callable[[list], list], items: list) -> tuple[list, list[str | None]]:
     """``call(items)``; when the batch fails, item by item. Returns results (None = failed) and errors.
 
     Raises when every item of a multi-item batch fails: that is a broken engine, not a bad query.
@@ -165,12 +165,12 @@ def process_chunk(rows: dict[str, list], engine, settings: InferSettings) -> tup
     """One generate + one score call for a chunk of queries -> output columns, engine seconds, generated tokens."""
     keys = rows["query_norm"]
     t0 = time.perf_counter()
-    generated, gen_errors = _robust(lambda qs: engine.generate(qs, settings.decoding), list(keys))
+    generated, gen_errors = call_isolating_failures(lambda qs: engine.generate(qs, settings.decoding), list(keys))
     cleaned = []
     for key, cands in zip(keys, generated):
         cleaned.append(clean_candidates(key, cands or [], settings.max_rewrite_chars))
     pairs = [(key, c.text) for key, cl in zip(keys, cleaned) for c in cl]
-    scores, _ = _robust(engine.score, pairs) if pairs else ([], [])
+    scores, _ = call_isolating_failures(engine.score, pairs) if pairs else ([], [])
     engine_s = time.perf_counter() - t0
 
     out = {name: [] for name in ("rewrites", "candidates", "kept", "gen_tokens", "error")}
@@ -199,7 +199,7 @@ def process_chunk(rows: dict[str, list], engine, settings: InferSettings) -> tup
     return out, engine_s, total_tokens
 
 
-def _report_progress(settings: InferSettings, info: TaskInfo) -> None:
+def _report_progress(settings: InferSettings, info: PartitionStats) -> None:
     if not settings.progress_dir:
         return
     try:
@@ -211,7 +211,7 @@ def _report_progress(settings: InferSettings, info: TaskInfo) -> None:
         pass  # progress is cosmetic
 
 
-def log_partition(info: TaskInfo, model_version: str) -> None:
+def log_partition(info: PartitionStats, model_version: str) -> None:
     """One line per partition in the executor's stderr: the numbers to watch on a cluster."""
     wall = time.perf_counter() - info.started
     busy = max(info.engine_s, 1e-9)
@@ -229,7 +229,7 @@ def infer_partition(
     batches: Iterator[pa.RecordBatch],
     settings: InferSettings,
     engine_factory: Callable[[], object],
-    info: TaskInfo,
+    info: PartitionStats,
 ) -> Iterator[pa.RecordBatch]:
     """The body of a task: chunks of input rows -> Arrow batches of :data:`OUTPUT_ARROW`.
 
@@ -300,8 +300,8 @@ def make_infer_fn(settings: InferSettings) -> Callable[[Iterator[pa.RecordBatch]
     """The function handed to ``DataFrame.mapInArrow`` (a closure over picklable settings only)."""
 
     def infer(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        partition, attempt, gpu = task_gpu()
-        info = TaskInfo(partition=partition, attempt=attempt, device=gpu if gpu is not None else "cpu")
+        partition, attempt, gpu = task_placement()
+        info = PartitionStats(partition=partition, attempt=attempt, device=gpu if gpu is not None else "cpu")
 
         def factory():
             from ..engine import get_engine

@@ -37,7 +37,7 @@ _SPACES = re.compile(r"\s+")
 #: Quotes and bullets that wrap a rewrite without being part of it.
 _WRAP = "\"'`“”‘’«»[](){}*-•·:;,. \t"
 @dataclass(frozen=True)
-class Clean:
+class CleanCandidate:
     """A candidate that survived sanitizing: display text, its key, and its likelihood."""
 
     text: str
@@ -99,19 +99,19 @@ def sanitize(text: str | None, query_norm: str, max_chars: int = 96) -> str | No
     return line
 
 
-def clean_candidates(query_norm: str, candidates, max_chars: int = 96) -> list[Clean]:
+def clean_candidates(query_norm: str, candidates, max_chars: int = 96) -> list[CleanCandidate]:
     """Sanitize, drop empties/identities, dedupe by ``normalize`` keeping the likeliest form.
 
     ``candidates`` are engine ``Candidate`` objects (``text``, ``logprob``, ``num_tokens``).
     Order of the result is deterministic: by likelihood, then text.
     """
-    best: dict[str, Clean] = {}
+    best: dict[str, CleanCandidate] = {}
     for cand in candidates:
         text = sanitize(cand.text, query_norm, max_chars)
         if text is None:
             continue
         logprob = float(cand.logprob) if cand.logprob is not None and math.isfinite(cand.logprob) else -1e9
-        clean = Clean(text=text, key=normalize(text), logprob=logprob, num_tokens=int(cand.num_tokens or 0))
+        clean = CleanCandidate(text=text, key=normalize(text), logprob=logprob, num_tokens=int(cand.num_tokens or 0))
         kept = best.get(clean.key)
         if kept is None or (clean.logprob, -len(clean.text), clean.text) > (kept.logprob, -len(kept.text), kept.text):
             best[clean.key] = clean
@@ -134,7 +134,7 @@ def _unit(value: float | None) -> float:
 
 
 def rank(
-    cleaned: list[Clean],
+    cleaned: list[CleanCandidate],
     relevances: list[float],
     *,
     top_k: int,

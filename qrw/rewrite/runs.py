@@ -25,18 +25,11 @@ from datetime import datetime, timedelta, timezone
 from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
-from ..config import QrwConfig
+from ..config import OPERATIONAL, EngineSection, QrwConfig, RewriteSection, marked_fields
 from ..errors import QrwError
 from ..io.formats import _hadoop_fs, is_delta_table
 from ..tables import latest_version, runs_path
 
-#: RewriteSection fields that do not change what a run writes.
-OPERATIONAL = {
-    "slots", "chunk_size", "arrow_batch_size", "gpus_per_task", "cpus_per_task",
-    "fail_once_after", "fail_partition", "progress", "force", "worker_preload",
-}
-#: EngineSection fields that do not change what a run writes.
-ENGINE_OPERATIONAL = {"cpu_kvcache_gb", "gpu_memory_utilization", "enable_prefix_caching", "hf_batch_size", "fake_fail_on", "block_size"}
 
 RUNS_SCHEMA = T.StructType(
     [
@@ -103,8 +96,8 @@ def input_fingerprint(spark: SparkSession, path: str) -> str:
 def output_settings(cfg: QrwConfig) -> dict:
     """The settings that shape the dictionary rows (hashed into the run id, stored with the run)."""
     return {
-        "rewrite": {k: v for k, v in cfg.rewrite.model_dump().items() if k not in OPERATIONAL},
-        "engine": {k: v for k, v in cfg.engine.model_dump().items() if k not in ENGINE_OPERATIONAL},
+        "rewrite": cfg.rewrite.model_dump(exclude=set(marked_fields(RewriteSection, OPERATIONAL))),
+        "engine": cfg.engine.model_dump(exclude=set(marked_fields(EngineSection, OPERATIONAL))),
         "input": cfg.input.model_dump(),
     }
 

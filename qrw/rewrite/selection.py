@@ -36,7 +36,7 @@ QUERY_COLUMNS = ["query_norm", "query", "query_freq", "distinct_users"]
 
 
 @dataclass(frozen=True)
-class Window:
+class DayWindow:
     """Inclusive range of event days (UTC); ``start`` None means the whole log up to ``end``."""
 
     start: date | None
@@ -49,7 +49,7 @@ class Window:
 @dataclass
 class Selection:
     queries: DataFrame
-    window: Window
+    window: DayWindow
     counts: dict[str, int] = field(default_factory=dict)
     #: Tonight's (query_norm, day, users_sketch) rows inside the users window; record_user_sketches stores them.
     sketches: DataFrame | None = None
@@ -60,7 +60,7 @@ class Selection:
 SKETCH_COLUMNS = ["query_norm", "day", "users_sketch"]
 
 
-def resolve_window(searches: DataFrame, cfg: RewriteSection) -> Window:
+def resolve_window(searches: DataFrame, cfg: RewriteSection) -> DayWindow:
     """End = ``rewrite.date`` or the day of the last search; start = end - window_days + 1."""
     if cfg.date:
         try:
@@ -74,10 +74,10 @@ def resolve_window(searches: DataFrame, cfg: RewriteSection) -> Window:
     if cfg.window_days is not None and cfg.window_days < 1:
         raise QrwError(f"rewrite.window_days must be >= 1 (got {cfg.window_days}); leave it unset for the whole log")
     start = end - timedelta(days=cfg.window_days - 1) if cfg.window_days else None
-    return Window(start=start, end=end)
+    return DayWindow(start=start, end=end)
 
 
-def searches_in_window(events: DataFrame, window: Window) -> DataFrame:
+def searches_in_window(events: DataFrame, window: DayWindow) -> DataFrame:
     day = F.to_date("event_time")
     cond = (F.col("event_type") == "search") & F.col("query_norm").isNotNull() & (F.col("query_norm") != "") & (day <= F.lit(window.end))
     if window.start is not None:

@@ -12,8 +12,6 @@ slots on one engine and leave another idle).
 
 from __future__ import annotations
 
-import os
-import re
 import time
 
 from pyspark.sql import DataFrame, SparkSession
@@ -22,22 +20,11 @@ from pyspark.sql.window import Window
 
 from ..config import RewriteSection
 from ..prompts import MAX_QUERY_CHARS
+from ..spark import local_cores
 
 #: Rough characters per token of the prompt's query part (only the ordering matters).
 CHARS_PER_TOKEN = 4
 ARROW_BATCH_CONF = "spark.sql.execution.arrow.maxRecordsPerBatch"
-
-
-def local_cores(master: str | None) -> int | None:
-    """Task slots of a ``local``/``local[N]``/``local[N,R]``/``local[*]`` master; None for a cluster."""
-    if not master:
-        return None
-    if master == "local":
-        return 1
-    match = re.fullmatch(r"local\[(\*|\d+)(?:,\s*\d+)?\]", master.strip())
-    if not match:
-        return None
-    return (os.cpu_count() or 1) if match.group(1) == "*" else int(match.group(1))
 
 
 def _executor_count(spark: SparkSession, wait_s: float = 30.0) -> int:

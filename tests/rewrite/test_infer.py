@@ -15,7 +15,7 @@ from qrw.engine.base import Candidate, EngineStats
 from qrw.engine.fake import FakeEngine
 from qrw.normalize import normalize
 from qrw.prompts import SYSTEM_PROMPT
-from qrw.rewrite.infer import OUTPUT_ARROW, InferSettings, InjectedFault, TaskInfo, infer_partition
+from qrw.rewrite.infer import OUTPUT_ARROW, InferSettings, InjectedFault, PartitionStats, infer_partition
 
 HOSTILE = [
     "",
@@ -86,7 +86,7 @@ def _run(queries, engine, settings, info=None):
         made.append(engine)
         return engine
 
-    out = list(infer_partition(_batches(queries), settings, factory, info or TaskInfo()))
+    out = list(infer_partition(_batches(queries), settings, factory, info or PartitionStats()))
     table = pa.Table.from_batches(out, schema=OUTPUT_ARROW) if out else OUTPUT_ARROW.empty_table()
     return table.to_pylist(), made
 
@@ -173,11 +173,11 @@ def test_fault_injection_fails_the_first_attempt_only_mid_partition():
     settings = _settings(chunk_size=4, fail_once_after=5, fail_partition=1)
     produced = []
     with pytest.raises(InjectedFault):
-        for batch in infer_partition(_batches(queries), settings, FakeEngine, TaskInfo(partition=1, attempt=0)):
+        for batch in infer_partition(_batches(queries), settings, FakeEngine, PartitionStats(partition=1, attempt=0)):
             produced.append(batch)
     assert sum(b.num_rows for b in produced) == 4  # it failed mid-partition, after real output
-    retry, _ = _run(queries, FakeEngine(), settings, TaskInfo(partition=1, attempt=1))
-    other, _ = _run(queries, FakeEngine(), settings, TaskInfo(partition=0, attempt=0))
+    retry, _ = _run(queries, FakeEngine(), settings, PartitionStats(partition=1, attempt=1))
+    other, _ = _run(queries, FakeEngine(), settings, PartitionStats(partition=0, attempt=0))
     clean, _ = _run(queries, FakeEngine(), _settings(chunk_size=4))
     strip = lambda rows: [(r["query_norm"], r["rewrites"]) for r in rows]  # noqa: E731
     assert strip(retry) == strip(other) == strip(clean)
