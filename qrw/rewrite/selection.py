@@ -54,7 +54,7 @@ class Selection:
     #: Tonight's (query_norm, day, users_sketch) rows inside the users window; record_user_sketches stores them.
     sketches: DataFrame | None = None
     #: Days whose users ``distinct_users`` counts (start None: every stored day).
-    users_window: Window | None = None
+    users_window: DayWindow | None = None
 
 
 SKETCH_COLUMNS = ["query_norm", "day", "users_sketch"]
@@ -85,10 +85,10 @@ def searches_in_window(events: DataFrame, window: DayWindow) -> DataFrame:
     return events.where(cond)
 
 
-def users_window(window: Window, cfg: RewriteSection) -> Window:
+def users_window(window: DayWindow, cfg: RewriteSection) -> DayWindow:
     """``rewrite.users_window_days`` days ending at the window end (None: every day up to it)."""
     days = cfg.users_window_days
-    return Window(start=window.end - timedelta(days=days - 1) if days else None, end=window.end)
+    return DayWindow(start=window.end - timedelta(days=days - 1) if days else None, end=window.end)
 
 
 def day_sketches(searches: DataFrame, cfg: RewriteSection) -> DataFrame:
@@ -98,7 +98,7 @@ def day_sketches(searches: DataFrame, cfg: RewriteSection) -> DataFrame:
     )
 
 
-def stored_sketches(spark: SparkSession, table: str, window: Window) -> DataFrame | None:
+def stored_sketches(spark: SparkSession, table: str, window: DayWindow) -> DataFrame | None:
     path = user_sketches_path(table)
     if not is_delta_table(spark, path):
         return None
@@ -180,7 +180,7 @@ def select_queries(
     users_days = users_window(window, cfg)
     # Tonight's own window always counts whole; the stored days only as far back as the users window.
     count_from = None if window.start is None or users_days.start is None else min(window.start, users_days.start)
-    tonight = day_sketches(searches_in_window(events, Window(start=count_from, end=window.end)), cfg)
+    tonight = day_sketches(searches_in_window(events, DayWindow(start=count_from, end=window.end)), cfg)
     users = window_users(tonight, stored_sketches(spark, table, users_days))
     sketches = tonight if users_days.start is None else tonight.where(F.col("day") >= F.lit(users_days.start))
     queries = aggregate_queries(searches_in_window(events, window), users).withColumn("_why_not", ineligibility(cfg))
