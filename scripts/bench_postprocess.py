@@ -18,12 +18,13 @@ def main() -> None:
     ap.add_argument("--candidates", type=int, default=4)
     args = ap.parse_args()
 
+    from qrw.engine import Decoding
     from qrw.engine.instant import InstantEngine
     from qrw.normalize import normalize
     from qrw.rewrite.postprocess import clean_candidates
 
     queries = [f"acme trail running shoes size {i}" for i in range(args.queries)]
-    cands = InstantEngine().generate(queries, args.candidates)
+    cands = InstantEngine().generate(queries, Decoding(num_candidates=args.candidates))
     best_norm = best_clean = float("inf")
     for _ in range(3):
         t = time.process_time()
