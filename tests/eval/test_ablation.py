@@ -50,6 +50,10 @@ TINY = [
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("QRW_TEST_ABLATION") != "1",
+    reason="six whole pipelines in subprocesses: not yet seen passing inside CI's budget; run with `make test-ablation`",
+)
 def test_ablation_runs_every_arm_on_a_tiny_config(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false"}
     cmd = [sys.executable, str(SCRIPT), "--out", str(tmp_path), "--seeds", "7", *[x for s in TINY for x in ("--set", s)]]
