@@ -15,6 +15,7 @@ prefixes, control characters, a cut at a word boundary) and then asks this rule.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from .normalize import normalize
@@ -39,23 +40,31 @@ ECHO_PHRASES: tuple[str, ...] = tuple(
 #: Prompt-format fragments, compared case-folded on the raw text (their punctuation is the tell:
 #: "task lamp" is a product, "task:" is an echo).
 ECHO_FRAGMENTS: tuple[str, ...] = ("task:", "query:", "rewrite:", "<|im_")
+#: One search for all echo phrases (the same containment test as ``any(p in key for p in ECHO_PHRASES)``, in C).
+_ECHO_PHRASE_RE = re.compile("|".join(map(re.escape, ECHO_PHRASES)))
+_ECHO_FRAGMENT_RE = re.compile("|".join(map(re.escape, ECHO_FRAGMENTS)))
+
+
+def has_echo_phrase(key: str) -> bool:
+    """True when the normalized text ``key`` holds one of :data:`ECHO_PHRASES`."""
+    return _ECHO_PHRASE_RE.search(key) is not None
+
+
 #: The relevance task's completions: a rewrite that is one of them is the wrong task's answer.
 LABEL_KEYS = frozenset(normalize(label) for label in RELEVANCE_LABELS.values())
 
 
-def is_prompt_echo(text: str) -> bool:
-    """True when ``text`` holds a fragment of the prompt templates."""
-    lowered = text.casefold()
-    if any(fragment in lowered for fragment in ECHO_FRAGMENTS):
+def is_prompt_echo(text: str, key: str | None = None) -> bool:
+    """True when ``text`` holds a fragment of the prompt templates (``key``: ``normalize(text)``, if known)."""
+    if _ECHO_FRAGMENT_RE.search(text.casefold()) is not None:
         return True
-    key = normalize(text)
-    return any(phrase in key for phrase in ECHO_PHRASES)
+    return has_echo_phrase(normalize(text) if key is None else key)
 
 
 def is_repetitive(key: str) -> bool:
     """A word three times or more, or one phrase of 2+ words said twice or more ("mahi mahi" is fine)."""
     words = key.split()
-    if len(words) < 3:
+    if len(words) < 3 or len(set(words)) == len(words):  # no word said twice: neither rule can hold
         return False
     if max(Counter(words).values()) >= 3:
         return True
@@ -65,10 +74,14 @@ def is_repetitive(key: str) -> bool:
     return False
 
 
-def why_unusable(query: str, rewrite: str, max_chars: int, max_words: int | None = None) -> str | None:
+def why_unusable(
+    query: str, rewrite: str, max_chars: int, max_words: int | None = None, *, key: str | None = None, query_key: str | None = None
+) -> str | None:
     """Why ``rewrite`` cannot be served as a rewrite of ``query``, or None when it can.
 
     Trailing whitespace (the newline after ``<|im_end|>``) is not a second line.
+    ``key`` / ``query_key``: ``normalize(rewrite)`` / ``normalize(query)`` when the caller
+    already has them (the batch job does, per chunk): the same rule, without normalizing again.
     """
     text = (rewrite or "").strip()
     if not text:
@@ -79,9 +92,9 @@ def why_unusable(query: str, rewrite: str, max_chars: int, max_words: int | None
         return "too long"
     if max_words is not None and len(text.split()) > max_words:
         return "too many words"
-    if is_prompt_echo(text):
+    if is_prompt_echo(text, key):
         return "prompt echo"
-    key = normalize(text)
+    key = normalize(text) if key is None else key
     if not key:
         return "no words"
     if key in LABEL_KEYS:
@@ -90,6 +103,6 @@ def why_unusable(query: str, rewrite: str, max_chars: int, max_words: int | None
         return "no letters"
     if is_repetitive(key):
         return "repetitive"
-    if key == normalize(query):
+    if key == (normalize(query) if query_key is None else query_key):
         return "same as query"
     return None

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..normalize import normalize
-from ..usable import ECHO_PHRASES, why_unusable
+from ..usable import has_echo_phrase, why_unusable
 
 #: Line prefixes a model echoes from the prompt or chat format ("Query: ...", "assistant").
 _ECHO_PREFIX = re.compile(
@@ -59,7 +59,7 @@ def _first_line(text: str) -> str:
 
 
 def _is_instructions(key: str) -> bool:
-    return any(phrase in key for phrase in ECHO_PHRASES)
+    return has_echo_phrase(key)
 
 
 def _bound(text: str, max_chars: int) -> str:
@@ -71,6 +71,49 @@ def _bound(text: str, max_chars: int) -> str:
     return (cut[:space] if space > max_chars // 2 else text[:max_chars]).strip()
 
 
+def _printable_ascii(text: str) -> bool:
+    """Text the first cleaning steps cannot change: printable ASCII (no control, no line break) without ``<|``.
+
+    For such text the special-token and ANSI removal, the first-line cut, NFC and
+    :func:`_visible` are the identity, so :func:`_sanitize_keyed` skips them (same result,
+    no per-character loop); tests/rewrite/test_postprocess.py checks it against the full path.
+    """
+    return text.isascii() and text.isprintable() and "<|" not in text
+
+
+def _sanitize_keyed(text: str | None, query_key: str, max_chars: int) -> tuple[str, str] | None:
+    """:func:`sanitize` that also returns the result's ``normalize`` key, normalizing each distinct text once.
+
+    ``query_key`` is ``normalize(query)``, computed once per query by the caller.
+    """
+    if not text:
+        return None
+    if _printable_ascii(text):
+        line = text if text.strip() and not _ROLE_LINE.match(text) else ""
+    else:
+        line = _first_line(_ANSI.sub(" ", _SPECIAL_TOKEN.sub(" ", text)))
+        line = _visible(unicodedata.normalize("NFC", line))
+    key_of, key = line, normalize(line)
+    if _is_instructions(key):
+        return None
+    for _ in range(4):  # "Answer: Rewrite: x" -> "x"
+        stripped = _ECHO_PREFIX.sub("", line, count=1)
+        if stripped == line:
+            break
+        line = stripped
+    line = _SPACES.sub(" ", line).strip().strip(_WRAP).strip()
+    if line != key_of:  # normalized again only when the text changed
+        key_of, key = line, normalize(line)
+    if not key or _is_instructions(key):
+        return None
+    bounded = _bound(line, max_chars).strip(_WRAP).strip()
+    if bounded != line:
+        line, key = bounded, normalize(bounded)
+    if why_unusable(query_key, line, max_chars, key=key, query_key=query_key) is not None:
+        return None
+    return line, key
+
+
 def sanitize(text: str | None, query_norm: str, max_chars: int = 96) -> str | None:
     """One clean line of rewrite text, or None when nothing usable is left.
 
@@ -79,24 +122,8 @@ def sanitize(text: str | None, query_norm: str, max_chars: int = 96) -> str | No
     (:func:`qrw.usable.why_unusable`): None for an empty text, an echo of the
     instructions, a relevance label, no letters, a repetition, or the query itself.
     """
-    if not text:
-        return None
-    line = _first_line(_ANSI.sub(" ", _SPECIAL_TOKEN.sub(" ", text)))
-    line = _visible(unicodedata.normalize("NFC", line))
-    if _is_instructions(normalize(line)):
-        return None
-    for _ in range(4):  # "Answer: Rewrite: x" -> "x"
-        stripped = _ECHO_PREFIX.sub("", line, count=1)
-        if stripped == line:
-            break
-        line = stripped
-    line = _SPACES.sub(" ", line).strip().strip(_WRAP).strip()
-    if not normalize(line) or _is_instructions(normalize(line)):
-        return None
-    line = _bound(line, max_chars).strip(_WRAP).strip()
-    if why_unusable(query_norm, line, max_chars) is not None:
-        return None
-    return line
+    out = _sanitize_keyed(text, normalize(query_norm), max_chars)
+    return None if out is None else out[0]
 
 
 def clean_candidates(query_norm: str, candidates, max_chars: int = 96) -> list[CleanCandidate]:
@@ -104,17 +131,22 @@ def clean_candidates(query_norm: str, candidates, max_chars: int = 96) -> list[C
 
     ``candidates`` are engine ``Candidate`` objects (``text``, ``logprob``, ``num_tokens``).
     Order of the result is deterministic: by likelihood, then text.
+    Cost: the query is normalized once, each candidate's text once per distinct form
+    (``sanitize`` then ``why_unusable`` then the dedupe key used to normalize it up to seven times).
     """
+    query_key = normalize(query_norm)
     best: dict[str, CleanCandidate] = {}
     for cand in candidates:
-        text = sanitize(cand.text, query_norm, max_chars)
-        if text is None:
+        out = _sanitize_keyed(cand.text, query_key, max_chars)
+        if out is None:
             continue
+        text, key = out
         logprob = float(cand.logprob) if cand.logprob is not None and math.isfinite(cand.logprob) else -1e9
-        clean = CleanCandidate(text=text, key=normalize(text), logprob=logprob, num_tokens=int(cand.num_tokens or 0))
-        kept = best.get(clean.key)
-        if kept is None or (clean.logprob, -len(clean.text), clean.text) > (kept.logprob, -len(kept.text), kept.text):
-            best[clean.key] = clean
+        kept = best.get(key)
+        if kept is None or (logprob, -len(text), text) > (kept.logprob, -len(kept.text), kept.text):
+            best[key] = CleanCandidate(text=text, key=key, logprob=logprob, num_tokens=int(cand.num_tokens or 0))
+    if len(best) < 2:
+        return list(best.values())
     return sorted(best.values(), key=lambda c: (-c.logprob, c.text))
 
 

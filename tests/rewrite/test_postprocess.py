@@ -125,3 +125,81 @@ def test_combined_score_weights():
     assert combined_score(1.0, 0.0, 1.0, 0.0) == 1.0
     assert combined_score(0.0, 0.0, 0.0, 1.0) == 1.0
     assert combined_score(0.5, math.log(0.5), 0.5, 0.5) == pytest.approx(0.5)
+
+
+# --- The cheap per-query path (issue #16) must be the same function as the rules as first written ---
+
+def _reference_sanitize(text, query_norm, max_chars=96):
+    """sanitize() as written before the fast path: every step on every text, normalize() each time."""
+    import unicodedata
+
+    from qrw.rewrite import postprocess as pp
+    from qrw.usable import why_unusable
+
+    if not text:
+        return None
+    line = pp._first_line(pp._ANSI.sub(" ", pp._SPECIAL_TOKEN.sub(" ", text)))
+    line = pp._visible(unicodedata.normalize("NFC", line))
+    if pp._is_instructions(normalize(line)):
+        return None
+    for _ in range(4):
+        stripped = pp._ECHO_PREFIX.sub("", line, count=1)
+        if stripped == line:
+            break
+        line = stripped
+    line = pp._SPACES.sub(" ", line).strip().strip(pp._WRAP).strip()
+    if not normalize(line) or pp._is_instructions(normalize(line)):
+        return None
+    line = pp._bound(line, max_chars).strip(pp._WRAP).strip()
+    if why_unusable(query_norm, line, max_chars) is not None:
+        return None
+    return line
+
+
+def _reference_is_repetitive(key):
+    from collections import Counter
+
+    words = key.split()
+    if len(words) < 3:
+        return False
+    if max(Counter(words).values()) >= 3:
+        return True
+    return any(len(words) % size == 0 and words == words[:size] * (len(words) // size) for size in range(2, len(words) // 2 + 1))
+
+
+#: Text a model emits: mostly printable ASCII words and prompt fragments, sometimes anything.
+_WORDS = st.sampled_from(["shoes", "Query:", "Task:", "rewrite", "answer", "assistant", "running", "red", "2", "<|im_end|>", "\n", " ", "\"", "-", ".", "2.5l", "x" * 40, "👟", "\x1b[31m", "\u200b", "Ünïcode"])
+_MODEL_TEXT = st.one_of(st.lists(_WORDS, max_size=12).map(" ".join), st.lists(_WORDS, max_size=12).map("".join), st.text(max_size=120))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_MODEL_TEXT, st.sampled_from([Q, "red shoes", "shoes", "2.5l kettle"]), st.integers(min_value=4, max_value=120))
+def test_fast_sanitize_is_the_same_function(raw, query, max_chars):
+    assert sanitize(raw, normalize(query), max_chars) == _reference_sanitize(raw, normalize(query), max_chars)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["red", "shoes", "mahi", "a", "b"]), max_size=8).map(" ".join))
+def test_cheap_repetition_check_is_the_same_rule(key):
+    from qrw.usable import is_repetitive
+
+    assert is_repetitive(key) == _reference_is_repetitive(key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_MODEL_TEXT, st.floats(allow_nan=True, allow_infinity=True, width=32)), max_size=6))
+def test_clean_candidates_matches_the_reference(cands):
+    """Same survivors, keys, order as sanitize() + normalize() + dedupe done the long way."""
+    cs = [Candidate(t, lp, 1) for t, lp in cands]
+    out = clean_candidates(normalize(Q), cs, 40)
+    best = {}
+    for c in cs:
+        text = _reference_sanitize(c.text, normalize(Q), 40)
+        if text is None:
+            continue
+        lp = c.logprob if math.isfinite(c.logprob) else -1e9
+        key = normalize(text)
+        if key not in best or (lp, -len(text), text) > (best[key][1], -len(best[key][0]), best[key][0]):
+            best[key] = (text, lp)
+    expected = sorted(((t, k, lp) for k, (t, lp) in best.items()), key=lambda x: (-x[2], x[0]))
+    assert [(c.text, c.key, c.logprob) for c in out] == expected
