@@ -448,10 +448,6 @@ class ServeSection(Section):
     min_golden_hit_rate: float = Field(0.5, ge=0, le=1)
 
 
-class EvalSection(Section):
-    """Offline metrics and report (qrw.eval)."""
-
-
 class QrwConfig(Section):
     profile: str = "local"
     paths: PathsSection = Field(default_factory=PathsSection)
@@ -463,7 +459,6 @@ class QrwConfig(Section):
     engine: EngineSection = Field(default_factory=EngineSection)
     rewrite: RewriteSection = Field(default_factory=RewriteSection)
     serve: ServeSection = Field(default_factory=ServeSection)
-    eval: EvalSection = Field(default_factory=EvalSection)
 
 
 def _section_paths(model: type[BaseModel], prefix: str = "") -> dict[type, str]:

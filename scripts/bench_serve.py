@@ -88,31 +88,6 @@ def main(rows: int = 100_000) -> dict:
     return out
 
 
-def _redis_server():
-    """A throwaway redis-server on 127.0.0.1 and a free port (no persistence), like the tests' fixture."""
-    import shutil
-    import socket
-    import subprocess
-
-    import redis
-
-    exe = shutil.which("redis-server")
-    if exe is None:
-        sys.exit("redis-server is not installed: run `make setup`")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    return proc, f"redis://127.0.0.1:{port}/0"
-
-
 def redis_bench(sizes: list[int], lookups: int = 20_000) -> dict:
     """Bulk load keys/s through ``load_full`` (the loader `qrw export --to` uses) and lookup latency
     through :class:`RedisReader` (normalize + the atomic read script), single-threaded over loopback."""
@@ -120,12 +95,12 @@ def redis_bench(sizes: list[int], lookups: int = 20_000) -> dict:
     import statistics
 
     from qrw.config import ServeSection
+    from qrw.serve.redis_local import local_redis
     from qrw.serve.redis_store import Keys, RedisReader, connect, load_full
 
-    proc, url = _redis_server()
     cfg = ServeSection()
     out: dict = {"redis_server": None, "batch": cfg.redis_batch, "pipeline_depth": cfg.redis_pipeline_depth, "sizes": {}}
-    try:
+    with local_redis() as url:
         client = connect(url)
         out["redis_server"] = client.info("server")["redis_version"]
         for n in sizes:
@@ -166,9 +141,6 @@ def redis_bench(sizes: list[int], lookups: int = 20_000) -> dict:
                 "round_trips": report["round_trips"],
             }
             reader.client.close()
-    finally:
-        proc.terminate()
-        proc.wait()
     return out
 
 

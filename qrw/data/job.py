@@ -35,7 +35,7 @@ from ..io import read_catalog, read_labels, read_search_log, write_rejects
 from ..io.readers import EVENT_TYPES
 from ..spark import spark_session
 from . import behaviour as bh
-from . import export, pairs, splits
+from . import pairs, splits, training_files
 from . import labels as lb
 from .profiles import profiles
 from .sessions import sessionize
@@ -152,7 +152,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
                 warnings.append(f"{log.rejected} of {log.total} search_log rows rejected ({_reasons(log)})")
 
         with progress.step("sessionizing"):
-            products = keep(export.catalog_text(cat.valid.select("product_id", "title", "brand", "category", "description")))
+            products = keep(training_files.catalog_text(cat.valid.select("product_id", "title", "brand", "category", "description")))
             events = keep(sessionize(log.valid, cfg.input.session_gap_minutes))
             summary["events"] = _event_counts(events, products, warnings)
             used = events.where(F.col("query_norm").isNotNull())
@@ -197,9 +197,9 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
                 F.col("signal").alias("source"), "split",
             )
             rel = relevance.select(F.lit(prompts.TASK_RELEVANCE).alias("task"), "query_norm", "rewrite_norm", "grade", "source", "split")
-            mixed, mix = export.mix_tasks(rw.unionByName(rel), d.relevance_task_share)
-            sft = keep(export.sft_rows(mixed))
-            grpo = keep(export.grpo_rows(behaviour, d.max_grpo_products))
+            mixed, mix = training_files.mix_tasks(rw.unionByName(rel), d.relevance_task_share)
+            sft = keep(training_files.sft_rows(mixed))
+            grpo = keep(training_files.grpo_rows(behaviour, d.max_grpo_products))
             eval_queries = _eval_table(behaviour, rewrite_pairs)
             summary["sft_mix"] = mix
 
@@ -213,7 +213,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
                 ("grpo_prompts", grpo),
                 ("eval", eval_queries),
             ):
-                export.write_delta(df, f"{tables}/{name}")
+                training_files.write_delta(df, f"{tables}/{name}")
 
         with progress.step("writing exports"):
             _write_exports(spark, out, sft, grpo, relevance, products, behaviour, d.write_corpus)
@@ -225,7 +225,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
             summary["warnings"] = warnings
             summary["seconds"] = progress.seconds
             summary["outputs"] = {"tables": {t: f"{tables}/{t}" for t in TABLES}, "export": {e: f"{out}/export/{e}" for e in EXPORTS}}
-            export.write_json_file(spark, json.dumps(summary, indent=2, default=str), f"{out}/summary.json")
+            training_files.write_json_file(spark, json.dumps(summary, indent=2, default=str), f"{out}/summary.json")
     _report(progress.console, summary)
     return summary
 
@@ -316,17 +316,17 @@ def _write_exports(spark, out: str, sft: DataFrame, grpo: DataFrame, rel: DataFr
     ex = f"{out}/export"
     for split in splits.SPLITS:
         rows = sft.where(F.col("split") == split).select("task", "prompt", "completion", F.xxhash64(F.to_json("prompt")).alias("_h"))
-        export.write_jsonl(spark, rows, f"{ex}/sft_{split}.jsonl", order=["task", "_h"], drop=["_h"])
+        training_files.write_jsonl(spark, rows, f"{ex}/sft_{split}.jsonl", order=["task", "_h"], drop=["_h"])
         rows = grpo.where(F.col("split") == split).select("prompt", "query", "query_norm", "products")
-        export.write_jsonl(spark, rows, f"{ex}/grpo_{split}.jsonl", order=["query_norm"])
+        training_files.write_jsonl(spark, rows, f"{ex}/grpo_{split}.jsonl", order=["query_norm"])
     for split in splits.HELD_OUT:
         rows = rel.where(F.col("split") == split).select(F.col("query_norm").alias("query"), F.col("rewrite_norm").alias("rewrite"), "grade")
-        export.write_jsonl(spark, rows, f"{ex}/relevance_{split}.jsonl", order=["query", "rewrite"])
-    export.write_jsonl(spark, behaviour.select("query_norm", "split"), f"{ex}/query_splits.jsonl", order=["query_norm"])
-    export.write_jsonl(spark, export.catalog_docs(catalog), f"{ex}/catalog.jsonl", order=["product_id"])
+        training_files.write_jsonl(spark, rows, f"{ex}/relevance_{split}.jsonl", order=["query", "rewrite"])
+    training_files.write_jsonl(spark, behaviour.select("query_norm", "split"), f"{ex}/query_splits.jsonl", order=["query_norm"])
+    training_files.write_jsonl(spark, training_files.catalog_docs(catalog), f"{ex}/catalog.jsonl", order=["product_id"])
     if write_corpus:
         train_queries = behaviour.where(F.col("split") == splits.TRAIN)
-        export.write_lines(spark, export.corpus_lines(catalog, train_queries), f"{ex}/corpus.txt")
+        training_files.write_lines(spark, training_files.corpus_lines(catalog, train_queries), f"{ex}/corpus.txt")
 
 
 def _split_sizes(frames: dict[str, DataFrame]) -> dict:

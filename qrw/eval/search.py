@@ -1,6 +1,6 @@
 """The evaluation's search engine: BM25 with minimum-should-match (AND-like), not the reward's retriever.
 
-GRPO's conversion reward optimises recall under ``qrw.retrieval.OfflineSearch``
+GRPO's conversion reward optimises recall under ``qrw.offline_search.OfflineSearch``
 (bm25s, OR semantics: any shared token retrieves). Measuring recall with that same
 engine would reward rewrites for gaming it. So evaluation uses a differently
 configured engine, closer to how a production lexical engine behaves:
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 import bm25s
 import numpy as np
 
-from ..retrieval import tokens
+from ..offline_search import tokens
 
 K1, B = 0.9, 0.4
 #: Up to this many distinct terms, all must match; above it, MSM_SHARE of them.

@@ -19,7 +19,7 @@ def history_rows(cfg: QrwConfig, table: str) -> list[dict]:
     spark = spark_session(cfg)
     entries = versions.history(spark, table)
     if not entries:
-        raise QrwError(f"{table} has no publication log ({versions.log_path(table)}): nothing was ever published; run `qrw publish --table {table}`")
+        raise QrwError(f"{table} has no publication log ({versions.publication_log_path(table)}): nothing was ever published; run `qrw publish --table {table}`")
     live = versions.current(entries)
     out = []
     for p in entries:

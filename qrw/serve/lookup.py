@@ -34,7 +34,7 @@ def _log_commit(spark: SparkSession, table: str) -> int | None:
     Local logs are listed with ``os.scandir`` (~0.1 ms); other URIs through Hadoop's
     FileSystem (a few py4j calls per log file, still far below one Spark job).
     """
-    log = versions.log_path(table)
+    log = versions.publication_log_path(table)
     if is_local(log):
         folder = os.path.join(local_path(log), "_delta_log")
         try:

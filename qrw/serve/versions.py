@@ -72,13 +72,13 @@ class Publication:
         return out
 
 
-def log_path(table: str) -> str:
+def publication_log_path(table: str) -> str:
     return published_path(table)
 
 
 def history(spark: SparkSession, table: str) -> list[Publication]:
     """Every attempt, oldest first; empty when nothing was ever published."""
-    path = log_path(table)
+    path = publication_log_path(table)
     if not is_delta_table(spark, path):
         return []
     rows = spark.read.format("delta").load(path).orderBy("seq", "published_at").collect()
@@ -134,7 +134,7 @@ def record(spark: SparkSession, table: str, *, entries: list[Publication] | None
         },
     )
     values = [getattr(row, f) for f in LOG_SCHEMA.fieldNames()]
-    spark.createDataFrame([values], LOG_SCHEMA).write.format("delta").mode("append").save(log_path(table))
+    spark.createDataFrame([values], LOG_SCHEMA).write.format("delta").mode("append").save(publication_log_path(table))
     return row
 
 

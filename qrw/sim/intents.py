@@ -17,7 +17,7 @@ from itertools import combinations
 
 from ..normalize import normalize
 from .catalog import Product
-from .engine import LexicalEngine
+from .search import LexicalSearch
 from .vocab import (
     PRODUCT_TYPES,
     UNSOLD_TYPES,
@@ -147,7 +147,7 @@ def _intent(ptype: ProductType, brand: str | None, constraints: dict[str, str], 
     return Intent(-1, "", ptype, brand, dict(constraints), raw, normalize(raw), rows, popularity, slots)
 
 
-def attach_forms(intents: list[Intent], engine: LexicalEngine, seed: int, canonical_share: float) -> dict[str, tuple[int, int]]:
+def attach_forms(intents: list[Intent], engine: LexicalSearch, seed: int, canonical_share: float) -> dict[str, tuple[int, int]]:
     """Choose each intent's gap forms and first-query weights; return norm -> (intent, form) ownership."""
     rng = random.Random(f"qrw-sim-forms-{seed}")
     owner: dict[str, tuple[int, int]] = {}
@@ -206,6 +206,6 @@ def attach_forms(intents: list[Intent], engine: LexicalEngine, seed: int, canoni
     return owner
 
 
-def _engine_gap(engine: LexicalEngine, intent: Intent, norm: str) -> bool:
+def _engine_gap(engine: LexicalSearch, intent: Intent, norm: str) -> bool:
     """True when the engine's AND match finds none of the intent's products for this query."""
     return not (engine.strict(norm) & intent.product_set)

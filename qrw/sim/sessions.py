@@ -26,7 +26,7 @@ import numpy as np
 
 from ..normalize import normalize
 from .catalog import Product
-from .engine import LexicalEngine
+from .search import LexicalSearch
 from .intents import Intent, SurfaceForm
 from .vocab import typo
 
@@ -78,7 +78,7 @@ class Simulator:
         intents: list[Intent],
         owner: dict[str, tuple[int, int]],
         products: list[Product],
-        engine: LexicalEngine,
+        search: LexicalSearch,
         *,
         seed: int,
         n_users: int,
@@ -89,7 +89,7 @@ class Simulator:
     ):
         self.intents = intents
         self.owner = owner
-        self.engine = engine
+        self.search = search
         self.rng = random.Random(f"qrw-sim-sessions-{seed}")
         self.n_users = n_users
         self.days = days
@@ -157,7 +157,7 @@ class Simulator:
         if hit is not None:
             return hit[1] if hit[0] == intent.idx else None
         slot = next((s.name for s in intent.slots if intent.canonical_raw.split()[n] in s.text.split()), "noun")
-        gap = not (self.engine.strict(norm) & intent.product_set)
+        gap = not (self.search.strict(norm) & intent.product_set)
         intent.forms.append(SurfaceForm(raw, norm, "misspelling", (f"{slot}:misspelling",), (), gap))
         self.owner[norm] = (intent.idx, len(intent.forms) - 1)
         return len(intent.forms) - 1
@@ -209,7 +209,7 @@ class Simulator:
             if rng.random() < 0.03:  # a refresh / back-button repeat of the same search
                 t += rng.uniform(2, 20)
                 self._emit(t, user, session, SEARCH, -1, 0, typed)
-            results = self.engine.search(form.norm)
+            results = self.search.search(form.norm)
             clicked_exact = bought = False
             t += rng.uniform(3, 25)
             for pos, row in enumerate(results):

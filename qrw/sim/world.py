@@ -25,7 +25,7 @@ from ..config import SimSection
 from ..errors import QrwError
 from ..normalize import normalize
 from .catalog import Product, build_catalog, catalog_frame
-from .engine import LexicalEngine, product_text
+from .search import LexicalSearch, product_text
 from .intents import Intent, attach_forms, build_intents
 from .sessions import EVENT_TYPES, SEARCH, Simulator
 
@@ -56,9 +56,9 @@ class World:
             digest.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
         return digest.hexdigest()
 
-    def engine(self, **kw) -> LexicalEngine:
+    def search(self, **kw) -> LexicalSearch:
         """The world's own search engine, rebuilt from the catalog table (results are catalog row positions)."""
-        return LexicalEngine.from_catalog(self.catalog, **kw)
+        return LexicalSearch.from_catalog(self.catalog, **kw)
 
 
 def generate_world(cfg: SimSection) -> World:
@@ -71,14 +71,14 @@ def generate_world(cfg: SimSection) -> World:
         raise QrwError(f"sim.start_date {cfg.start_date!r} is not an ISO date like 2025-03-03") from exc
 
     products = build_catalog(cfg.seed)
-    engine = LexicalEngine([product_text(p.title, p.brand, p.ptype.category) for p in products])
+    search = LexicalSearch([product_text(p.title, p.brand, p.ptype.category) for p in products])
     intents = build_intents(products, cfg.intents, cfg.seed)
-    owner = attach_forms(intents, engine, cfg.seed, cfg.canonical_share)
+    owner = attach_forms(intents, search, cfg.seed, cfg.canonical_share)
     sim = Simulator(
         intents,
         owner,
         products,
-        engine,
+        search,
         seed=cfg.seed,
         n_users=max(1, round(cfg.users * cfg.scale)),
         days=cfg.days,
@@ -92,7 +92,7 @@ def generate_world(cfg: SimSection) -> World:
     return World(
         catalog=catalog_frame(products),
         search_log=search_log,
-        relevance_labels=_relevance_labels(truth_queries, intents, owner, products, engine, sim, cfg),
+        relevance_labels=_relevance_labels(truth_queries, intents, owner, products, search, sim, cfg),
         truth_queries=truth_queries,
         truth_intents=_truth_intents(intents, products),
     )
@@ -154,7 +154,7 @@ def _relevance_labels(
     intents: list[Intent],
     owner: dict[str, tuple[int, int]],
     products: list[Product],
-    engine: LexicalEngine,
+    search: LexicalSearch,
     sim: Simulator,
     cfg: SimSection,
 ) -> pd.DataFrame:
@@ -191,7 +191,7 @@ def _relevance_labels(
         comp = [r for (a, b) in sorted(sim.complements) if a == ipt for r in by_ptype.get(b, [])]
         if comp and rng.random() < 0.6:
             chosen.append(rng.choice(comp))
-        shown_other = [r for r in engine.search(norm) if relation(intent, r) == "irrelevant"]
+        shown_other = [r for r in search.search(norm) if relation(intent, r) == "irrelevant"]
         if shown_other:
             chosen.append(shown_other[0])  # a hard negative: the engine showed it for this query
         if rng.random() < 0.5 or not shown_other:

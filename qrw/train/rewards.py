@@ -70,7 +70,7 @@ class ConversionReward:
     gain(product) = w_orders * orders + w_add_to_carts * add_to_carts + w_clicks * clicks,
     normalized by the ideal ordering of the engaged products, so the reward is in [0, 1]
     and a rewrite that surfaces the ordered product first beats one that surfaces a
-    product that was only clicked. Retrieval is qrw.retrieval.OfflineSearch (the one
+    product that was only clicked. Retrieval is qrw.offline_search.OfflineSearch (the one
     offline search engine, also used by evaluation), indexed once from catalog.jsonl.
     """
 
@@ -78,7 +78,7 @@ class ConversionReward:
 
     def __init__(self, catalog: Sequence[dict], k: int = 10, gains: tuple[float, float, float] = (3.0, 2.0, 1.0), rules: RulesReward | None = None):
         from ..errors import QrwError
-        from ..retrieval import OfflineSearch
+        from ..offline_search import OfflineSearch
 
         if not catalog:
             raise QrwError("the conversion reward needs a non-empty catalog (catalog.jsonl)")

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-import qrw.retrieval  # noqa: F401  (loads numba/llvmlite first, as the full suite does: vLLM start-up must survive it)
+import qrw.offline_search  # noqa: F401  (loads numba/llvmlite first, as the full suite does: vLLM start-up must survive it)
 
 from qrw.engine import Decoding, Engine, get_engine
 from qrw.manifest import read_manifest

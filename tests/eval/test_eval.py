@@ -24,7 +24,7 @@ from qrw.eval.metrics import (
     system_frame,
 )
 from qrw.eval.search import AndSearch, minimum_should_match
-from qrw.retrieval import OfflineSearch
+from qrw.offline_search import OfflineSearch
 
 
 def test_small_cases():

@@ -22,41 +22,16 @@ def table(tmp_path):
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """A real redis-server on 127.0.0.1 and a free port for the whole session (no persistence); stopped at the end."""
-    import shutil
-    import socket
-    import subprocess
-    import time
+    from qrw.errors import QrwError
+    from qrw.serve.redis_local import local_redis
 
-    import redis
-
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.fail("redis-server is not installed: run `make setup` (it installs Debian's redis-server when run as root)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(workdir), "--protected-mode", "yes"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            if proc.poll() is not None:
-                pytest.fail(f"redis-server exited with {proc.returncode} on port {port}")
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        pytest.fail(f"redis-server did not answer on port {port}")
+    try:
+        ctx = local_redis(str(tmp_path_factory.mktemp("redis")))
+        url = ctx.__enter__()
+    except QrwError as exc:
+        pytest.fail(str(exc))
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    ctx.__exit__(None, None, None)
 
 
 @pytest.fixture

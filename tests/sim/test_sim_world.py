@@ -203,7 +203,7 @@ def test_describe(world):
 
 def test_engine_shows_the_gap(world):
     """Canonical queries put intent products on top; gap queries rarely do."""
-    eng = world.engine()
+    eng = world.search()
     pid = world.catalog["product_id"].to_numpy()
     products = world.truth_intents.set_index("intent_id")["product_ids"].map(set)
     tq = world.truth_queries[world.truth_queries["intent_id"].map(products.map(len)) > 0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qrw.sim.engine import LexicalEngine
+from qrw.sim.search import LexicalSearch
 
 DOCS = [
     "Adidas Hook-and-Loop Kids' Sneakers White Shoes > Sneakers",  # row 0 (most popular)
@@ -13,7 +13,7 @@ DOCS = [
 
 
 def test_and_first_then_relaxed_in_row_order():
-    eng = LexicalEngine(DOCS, k=10, min_should_match=0.5)
+    eng = LexicalSearch(DOCS, k=10, min_should_match=0.5)
     assert eng.search("sneakers") == (0, 2)
     assert eng.search("Nike  SNEAKERS") == (2, 0)  # full match first, then the partial one
     assert eng.search("adidas kids") == (0, 3)
@@ -21,7 +21,7 @@ def test_and_first_then_relaxed_in_row_order():
 
 
 def test_gap_words_do_not_match():
-    eng = LexicalEngine(DOCS, k=10, min_should_match=0.75)
+    eng = LexicalSearch(DOCS, k=10, min_should_match=0.75)
     assert eng.search("trainers") == ()
     assert eng.search("adidas kids trainers") == ()  # 2 of 3 tokens < 75%
     assert eng.search("samsung 65in 4k tv") == (1,)  # 3 of 4 = 75%: shown by the relaxed pass
@@ -30,5 +30,5 @@ def test_gap_words_do_not_match():
 
 
 def test_top_k_cut():
-    eng = LexicalEngine(DOCS * 5, k=3, min_should_match=0.5)
+    eng = LexicalSearch(DOCS * 5, k=3, min_should_match=0.5)
     assert eng.search("sneakers") == (0, 2, 4)

@@ -27,7 +27,7 @@ def product_text(title: str, brand: str | None, category: str | None) -> str:
     return " ".join(x for x in (title, brand, (category or "").replace(">", " ")) if x)
 
 
-class LexicalEngine:
+class LexicalSearch:
     """Token-overlap search over a fixed list of documents (one per catalog row)."""
 
     def __init__(self, docs: Sequence[str], k: int = 10, min_should_match: float = 0.75):
@@ -46,7 +46,7 @@ class LexicalEngine:
         self._strict_cache: dict[str, frozenset[int]] = {}
 
     @classmethod
-    def from_catalog(cls, catalog: pd.DataFrame, **kw) -> LexicalEngine:
+    def from_catalog(cls, catalog: pd.DataFrame, **kw) -> LexicalSearch:
         """An engine over a ``catalog`` table; results are row positions of that table."""
         docs = [
             product_text(t, b, c)
