@@ -374,6 +374,10 @@ class RewriteSection(Section):
     slots: int | None = _operational(None)
     #: Queries per generate()/score() call inside a task: bounds worker memory, keeps batches large.
     chunk_size: int = _operational(512)
+    #: Chunks a task holds at once (issue #16): with 2, the engine generates and scores chunk
+    #: i+1 on a producer thread while the task ranks and emits chunk i; 1 = no overlap (one
+    #: thread, the engine idle while a chunk is emitted). Memory grows by one chunk per step.
+    inflight_chunks: int = _operational(2, ge=1)
     #: spark.sql.execution.arrow.maxRecordsPerBatch for the inference stage.
     arrow_batch_size: int = _operational(1024)
     #: Stage-level scheduling: GPUs (and CPUs, if set) each inference task requests; 0: no profile.

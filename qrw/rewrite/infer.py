@@ -22,6 +22,7 @@ apportioned per query (``engine_ms``), so sums over rows are exact.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -36,7 +37,7 @@ from pyspark.sql import types as T
 from ..config import EngineSection, RewriteSection
 from ..engine.base import Decoding
 from ..tables import DICTIONARY_SCHEMA, arrow_schema
-from .postprocess import clean_candidates, rank
+from .postprocess import CleanCandidate, clean_candidates, rank
 
 #: Output of the inference function: the selected query's columns, its ``rewrites`` (the
 #: dictionary's own type, from qrw.tables) and per-row bookkeeping for the run summary.
@@ -78,6 +79,8 @@ class InferSettings:
     likelihood_weight: float
     max_rewrite_chars: int
     chunk_size: int
+    #: Chunks a task holds at once; >= 2 overlaps the engine with emitting (see :func:`infer_partition`).
+    inflight_chunks: int = 2
     fail_once_after: int | None = None
     fail_partition: int = 0
     #: Local runs only: a folder where tasks report rows done, for the driver's progress bar.
@@ -96,6 +99,7 @@ class InferSettings:
             likelihood_weight=rewrite.likelihood_weight,
             max_rewrite_chars=rewrite.max_rewrite_chars,
             chunk_size=max(1, rewrite.chunk_size),
+            inflight_chunks=rewrite.inflight_chunks,
             fail_once_after=rewrite.fail_once_after,
             fail_partition=rewrite.fail_partition,
             progress_dir=progress_dir,
@@ -161,23 +165,38 @@ def call_isolating_failures(call: Callable[[list], list], items: list) -> tuple[
         return results, errors
 
 
-def process_chunk(rows: dict[str, list], engine, settings: InferSettings) -> tuple[dict[str, list], float, int]:
-    """One generate + one score call for a chunk of queries -> output columns, engine seconds, generated tokens."""
-    keys = rows["query_norm"]
+@dataclass
+class EngineChunk:
+    """What the engine made of one chunk (:func:`engine_chunk`), before ranking."""
+
+    generated: list
+    gen_errors: list[str | None]
+    cleaned: list[list[CleanCandidate]]
+    scores: list
+    engine_s: float
+
+
+def engine_chunk(keys: list[str], engine, settings: InferSettings) -> EngineChunk:
+    """The part of a chunk that needs the engine: ONE generate, clean, ONE score over the survivors.
+
+    Only ever called on one thread at a time for a given engine (see :func:`infer_partition`).
+    """
     t0 = time.perf_counter()
     generated, gen_errors = call_isolating_failures(lambda qs: engine.generate(qs, settings.decoding), list(keys))
-    cleaned = []
-    for key, cands in zip(keys, generated):
-        cleaned.append(clean_candidates(key, cands or [], settings.max_rewrite_chars))
+    max_chars = settings.max_rewrite_chars
+    cleaned = [clean_candidates(key, cands or [], max_chars) for key, cands in zip(keys, generated)]
     pairs = [(key, c.text) for key, cl in zip(keys, cleaned) for c in cl]
     scores, _ = call_isolating_failures(engine.score, pairs) if pairs else ([], [])
-    engine_s = time.perf_counter() - t0
+    return EngineChunk(generated, gen_errors, cleaned, scores, time.perf_counter() - t0)
 
+
+def rank_chunk(done: EngineChunk, settings: InferSettings) -> tuple[dict[str, list], int]:
+    """Rank each query's scored candidates -> output columns (no engine), and the generated tokens."""
     out = {name: [] for name in ("rewrites", "candidates", "kept", "gen_tokens", "error")}
     pos = 0
     total_tokens = 0
-    for cands, cl, err in zip(generated, cleaned, gen_errors):
-        rel = scores[pos : pos + len(cl)]
+    for cands, cl, err in zip(done.generated, done.cleaned, done.gen_errors):
+        rel = done.scores[pos : pos + len(cl)]
         pos += len(cl)
         # A pair whose scoring failed alone is dropped (None), never guessed.
         usable = [(c, r) for c, r in zip(cl, rel) if r is not None]
@@ -196,7 +215,14 @@ def process_chunk(rows: dict[str, list], engine, settings: InferSettings) -> tup
         out["kept"].append(len(rewrites))
         out["gen_tokens"].append(tokens)
         out["error"].append(err)
-    return out, engine_s, total_tokens
+    return out, total_tokens
+
+
+def process_chunk(rows: dict[str, list], engine, settings: InferSettings) -> tuple[dict[str, list], float, int]:
+    """One generate + one score call for a chunk of queries -> output columns, engine seconds, generated tokens."""
+    done = engine_chunk(rows["query_norm"], engine, settings)
+    out, tokens = rank_chunk(done, settings)
+    return out, done.engine_s, tokens
 
 
 def _report_progress(settings: InferSettings, info: PartitionStats) -> None:
@@ -225,52 +251,9 @@ def log_partition(info: PartitionStats, model_version: str) -> None:
     )
 
 
-def infer_partition(
-    batches: Iterator[pa.RecordBatch],
-    settings: InferSettings,
-    engine_factory: Callable[[], object],
-    info: PartitionStats,
-) -> Iterator[pa.RecordBatch]:
-    """The body of a task: chunks of input rows -> Arrow batches of :data:`OUTPUT_ARROW`.
-
-    ``engine_factory`` is called lazily, so an empty partition never loads a model.
-    """
-    engine = None
+def _chunks(batches: Iterator[pa.RecordBatch], settings: InferSettings, info: PartitionStats) -> Iterator[dict[str, list]]:
+    """Input Arrow batches -> chunks of ``chunk_size`` rows (columns as lists); fault injection here."""
     pending: dict[str, list] = {c: [] for c in ("query_norm", "query", "query_freq", "distinct_users")}
-
-    def flush(chunk: dict[str, list]) -> pa.RecordBatch:
-        nonlocal engine
-        if engine is None:
-            t0 = time.perf_counter()
-            engine = engine_factory()
-            info.load_s = time.perf_counter() - t0
-            if getattr(engine, "model_version", settings.model_version) != settings.model_version:
-                print(
-                    f"qrw.rewrite WARNING: engine model_version {engine.model_version!r} != run's {settings.model_version!r}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-        first = info.rows_out == 0
-        n = len(chunk["query_norm"])
-        out, engine_s, tokens = process_chunk(chunk, engine, settings)
-        info.engine_s += engine_s
-        info.gen_tokens += tokens
-        info.rows_out += n
-        rss = peak_rss_mb()
-        data = {
-            **chunk,
-            **out,
-            "device": [info.device] * n,
-            "partition_id": [info.partition] * n,
-            "attempt": [info.attempt] * n,
-            "engine_ms": [engine_s * 1000.0 / n] * n,
-            "load_ms": [info.load_s * 1000.0 if (first and i == 0) else 0.0 for i in range(n)],
-            "rss_peak_mb": [rss] * n,
-            "worker_pid": [os.getpid()] * n,
-        }
-        _report_progress(settings, info)
-        return pa.RecordBatch.from_pydict(data, schema=OUTPUT_ARROW)
-
     for batch in batches:
         cols = batch.to_pydict()
         for name in pending:
@@ -287,11 +270,133 @@ def infer_partition(
                 f"fails after {info.rows_in} rows (fault injection; the retry succeeds)"
             )
         while len(pending["query_norm"]) >= settings.chunk_size:
-            chunk = {k: v[: settings.chunk_size] for k, v in pending.items()}
+            yield {k: v[: settings.chunk_size] for k, v in pending.items()}
             pending = {k: v[settings.chunk_size :] for k, v in pending.items()}
-            yield flush(chunk)
     if pending["query_norm"]:
-        yield flush(pending)
+        yield pending
+
+
+_DONE = object()
+
+
+def _overlapped(chunks: Iterator[dict[str, list]], work: Callable[[dict[str, list]], object], inflight: int) -> Iterator[tuple[dict[str, list], object]]:
+    """``(chunk, work(chunk))`` in input order, ``work`` running on ONE producer thread up to ``inflight`` chunks ahead.
+
+    Why a thread: the engine call (and the input read feeding it) overlaps with what the
+    task does with the previous chunk (rank, Arrow, Spark writing the batch out), as Ray
+    Data keeps several batches in flight per engine actor. Only the producer thread ever
+    calls ``work``, one chunk after the other, so the engine still serves one call at a
+    time, in the same order as without overlap (same RNG sequence, same output).
+
+    A semaphore bounds the chunks held: one is taken before a chunk is read and given back
+    once the consumer has emitted its result. An exception in the producer (a broken
+    engine, the injected fault) is re-raised here, unchanged, after the results before it.
+    When the consumer stops early (task killed, generator closed), the producer is told to
+    stop and joined: no engine call from this task outlives it.
+    """
+    import queue
+    import threading
+
+    results: queue.Queue = queue.Queue()
+    slots = threading.Semaphore(inflight)
+    stop = threading.Event()
+
+    def take_slot() -> bool:
+        while not stop.is_set():
+            if slots.acquire(timeout=0.1):
+                return True
+        return False
+
+    def produce() -> None:
+        try:
+            while take_slot():
+                chunk = next(chunks, _DONE)
+                if chunk is _DONE or stop.is_set():
+                    break
+                results.put((chunk, work(chunk)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the task's thread, raised there
+            results.put(exc)
+        finally:
+            results.put(_DONE)
+
+    producer = threading.Thread(target=produce, name="qrw-engine-producer", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item = results.get()
+            if item is _DONE:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            slots.release()
+    finally:
+        stop.set()
+        producer.join()
+
+
+def infer_partition(
+    batches: Iterator[pa.RecordBatch],
+    settings: InferSettings,
+    engine_factory: Callable[[], object],
+    info: PartitionStats,
+) -> Iterator[pa.RecordBatch]:
+    """The body of a task: chunks of input rows -> Arrow batches of :data:`OUTPUT_ARROW`.
+
+    ``engine_factory`` is called lazily, on the task's thread, so an empty partition never
+    loads a model. With ``inflight_chunks`` >= 2 the engine work of chunk i+1 (generate,
+    clean, score) runs on a producer thread while chunk i is ranked and emitted; 1 runs
+    everything on the task's thread. Both give the same rows in the same order.
+    """
+    engine = None
+
+    def load() -> None:
+        nonlocal engine
+        t0 = time.perf_counter()
+        engine = engine_factory()
+        info.load_s = time.perf_counter() - t0
+        if getattr(engine, "model_version", settings.model_version) != settings.model_version:
+            print(
+                f"qrw.rewrite WARNING: engine model_version {engine.model_version!r} != run's {settings.model_version!r}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def emit(chunk: dict[str, list], done: EngineChunk) -> pa.RecordBatch:
+        first = info.rows_out == 0
+        n = len(chunk["query_norm"])
+        out, tokens = rank_chunk(done, settings)
+        info.engine_s += done.engine_s
+        info.gen_tokens += tokens
+        info.rows_out += n
+        rss = peak_rss_mb()
+        data = {
+            **chunk,
+            **out,
+            "device": [info.device] * n,
+            "partition_id": [info.partition] * n,
+            "attempt": [info.attempt] * n,
+            "engine_ms": [done.engine_s * 1000.0 / n] * n,
+            "load_ms": [info.load_s * 1000.0 if (first and i == 0) else 0.0 for i in range(n)],
+            "rss_peak_mb": [rss] * n,
+            "worker_pid": [os.getpid()] * n,
+        }
+        _report_progress(settings, info)
+        return pa.RecordBatch.from_pydict(data, schema=OUTPUT_ARROW)
+
+    chunks = _chunks(batches, settings, info)
+    if settings.inflight_chunks <= 1:
+        for chunk in chunks:
+            if engine is None:
+                load()
+            yield emit(chunk, engine_chunk(chunk["query_norm"], engine, settings))
+    else:
+        first = next(chunks, None)  # read on the task's thread: the engine loads here, only when needed
+        if first is not None:
+            load()
+            rest = itertools.chain([first], chunks)
+            for chunk, done in _overlapped(rest, lambda c: engine_chunk(c["query_norm"], engine, settings), settings.inflight_chunks):
+                yield emit(chunk, done)
     if info.rows_out:
         log_partition(info, settings.model_version)
 
