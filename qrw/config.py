@@ -158,6 +158,25 @@ class DataSection(Section):
     same_intent_min_overlap: float = 0.2
     #: Candidate pairs per shared word for hard negatives (keeps the word join linear).
     max_queries_per_word: int = 30
+    #: Hard negatives of the kinds that fooled the tagger (qrw.data.labels), each its own ``source``:
+    #: ``type_drift``: same brand or number token, disjoint categories (another engaged query, or
+    #: a catalog title of another category); ``attribute_drift``: the query with one number/unit,
+    #: gender or size word replaced by another value the catalog has for the query's category;
+    #: ``reordered``: engaged queries with the same words in another order, graded by behaviour.
+    type_drift_negatives: bool = True
+    attribute_drift_negatives: bool = True
+    reordered_pairs: bool = True
+    #: type_drift: engaged queries per brand/number token entering the pair join (most searched first).
+    max_queries_per_token: int = Field(30, ge=1)
+    #: type_drift: catalog titles per brand/number token considered (hash order; keeps the join linear),
+    #: titles kept per query, and the longest title (words) used as a rewrite.
+    max_titles_per_token: int = Field(20, ge=1)
+    type_drift_titles_per_query: int = Field(2, ge=0)
+    type_drift_title_max_words: int = Field(10, ge=1)
+    #: attribute_drift: synthetic rewrites per query, and their grade (0: the contradicting value
+    #: leads to products the query excludes; 1 would call them stand-ins, like ESCI "substitute").
+    attribute_drift_per_query: int = Field(2, ge=0)
+    attribute_drift_grade: Literal[0, 1] = 0
     #: Each grade keeps at most this multiple of the smallest non-empty grade.
     label_balance_ratio: float = 1.0
     #: Products kept per query in behaviour (and compared by product_overlap).

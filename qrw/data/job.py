@@ -177,7 +177,7 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
 
         with progress.step("relevance examples"):
             dropped = cands.where(F.col("drop_reason").isNotNull())
-            examples = keep(_examples(rewrite_pairs, dropped, behaviour, prof, qp, lab, d))
+            examples = keep(_examples(rewrite_pairs, dropped, behaviour, prof, qp, lab, products, d))
             before = _counts(examples, "grade", "source")
             balanced, caps = lb.balance(examples, d.label_balance_ratio)
             relevance = keep(splits.assign(balanced, d.dev_fraction, d.test_fraction, rewrite_col="rewrite_norm", held_out=behaviour))
@@ -244,9 +244,9 @@ def _pair_summary(cands: DataFrame, rewrite_pairs: DataFrame) -> dict:
     return {"candidates_by_signal": candidates, "dropped": dict(sorted(dropped.items())), "kept_by_signal": kept, "kept": sum(kept.values())}
 
 
-def _examples(rewrite_pairs, dropped, behaviour, prof, qp, lab, d) -> DataFrame:
-    """Behaviour labels, with human labels (when given) taking precedence."""
-    behavioural = lb.behaviour_examples(rewrite_pairs, dropped, behaviour, prof, d)
+def _examples(rewrite_pairs, dropped, behaviour, prof, qp, lab, products, d) -> DataFrame:
+    """Behaviour and catalog labels, with human labels (when given) taking precedence."""
+    behavioural = lb.behaviour_examples(rewrite_pairs, dropped, behaviour, prof, d, products)
     human = lb.human_examples(lab.valid, qp, prof) if lab is not None and lab.valid_count else None
     return lb.merge_human(behavioural, human)
 

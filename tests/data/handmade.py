@@ -76,19 +76,19 @@ PATTERNS = [
 ]
 
 
-def catalog_frame(with_bad_rows: bool = False) -> pd.DataFrame:
-    rows = CATALOG + (BAD_CATALOG if with_bad_rows else [])
+def catalog_frame(with_bad_rows: bool = False, catalog: list | None = None) -> pd.DataFrame:
+    rows = (CATALOG if catalog is None else catalog) + (BAD_CATALOG if with_bad_rows else [])
     return pd.DataFrame(
         [{"product_id": p, "title": t, "brand": b, "category": c, "attributes": None, "description": f"{t}, by {b}."} for p, t, b, c in rows]
     )
 
 
-def search_log_frame(with_session_ids: bool = True, with_bad_rows: bool = False) -> pd.DataFrame:
+def search_log_frame(with_session_ids: bool = True, with_bad_rows: bool = False, patterns: list | None = None) -> pd.DataFrame:
     """One session per (pattern, user); the query sits only on search events (clicks carry none)."""
     rows = []
     start = datetime(2026, 11, 2, 9, 0, 0)
     user = 0
-    for q1, engaged1, q2, engaged2, n_users in PATTERNS:
+    for q1, engaged1, q2, engaged2, n_users in PATTERNS if patterns is None else patterns:
         for _ in range(n_users):
             user += 1
             uid, sid = f"user{user:04d}", f"sess{user:04d}"
@@ -125,3 +125,38 @@ def search_log_frame(with_session_ids: bool = True, with_bad_rows: bool = False)
 def write_csv(df: pd.DataFrame, path) -> str:
     df.to_csv(path, index=False)
     return str(path)
+
+
+# --------------------------------------------------------------------------- the drift shop
+#: A second small shop for the hard negatives that fooled the tagger (qrw.data.labels): one brand
+#: across product types (Asus laptops and an Asus kettle), the same numbers across types
+#: ("13 inch" laptops and bags), attribute values within a type (USB stick capacities, jacket
+#: genders) and two queries whose word order changes the product (milk chocolate / chocolate milk).
+DRIFT_CATALOG = [
+    ("l1", "Asus ROG 15.6 inch Gaming Laptop 16GB RAM", "Asus", "Electronics > Laptops"),
+    ("l2", "Acer Nitro 15.6 inch Gaming Laptop 8GB RAM", "Acer", "Electronics > Laptops"),
+    ("l3", "Asus ZenBook 13 inch Laptop 8GB RAM", "Asus", "Electronics > Laptops"),
+    ("b1", "Tomtoc 13 inch Laptop Bag Grey", "Tomtoc", "Electronics > Laptop Bags"),
+    ("b2", "Tomtoc 15.6 inch Laptop Bag Black", "Tomtoc", "Electronics > Laptop Bags"),
+    ("k1", "Asus 1.5 Litre Plastic Kettle", "Asus", "Home > Kettles"),
+    ("k2", "Bosch 1.7 Litre Glass Kettle", "Bosch", "Home > Kettles"),
+    ("u1", "SanDisk 32GB USB Stick", "SanDisk", "Electronics > USB Sticks"),
+    ("u2", "SanDisk 64GB USB Stick", "SanDisk", "Electronics > USB Sticks"),
+    ("u3", "Kingston 128GB USB Stick", "Kingston", "Electronics > USB Sticks"),
+    ("j1", "Rainy Rain Jacket Men's Green", "Rainy", "Apparel > Rain Jackets"),
+    ("j2", "Rainy Rain Jacket Women's Navy", "Rainy", "Apparel > Rain Jackets"),
+    ("c1", "Cadbury Milk Chocolate Bar", "Cadbury", "Food > Chocolate"),
+    ("c2", "Nesquik Chocolate Milk Drink", "Nesquik", "Food > Drinks"),
+]
+DRIFT_PATTERNS = [
+    ("gaming laptop asus", [("click", "l1"), ("order", "l1")], None, [], 3),
+    ("asus gaming laptop", [("click", "l1"), ("order", "l1")], None, [], 3),
+    ("13 inch laptop bag", [("click", "b1"), ("order", "b1")], None, [], 3),
+    ("32gb usb stick", [("click", "u1"), ("order", "u1")], None, [], 3),
+    ("usb stick", [("click", "u2"), ("click", "u3"), ("order", "u3")], None, [], 3),
+    ("mens rain jacket", [("click", "j1"), ("order", "j1")], None, [], 3),
+    ("milk chocolate", [("click", "c1"), ("order", "c1")], None, [], 3),
+    ("chocolate milk", [("click", "c2"), ("order", "c2")], None, [], 3),
+    ("bosch kettle", [("click", "k2"), ("order", "k2")], None, [], 3),
+    ("asus kettle", [("click", "k1"), ("order", "k1")], None, [], 3),
+]
