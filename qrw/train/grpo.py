@@ -7,7 +7,9 @@ reward functions fused by ``reward_weights``, so TRL logs each one
 
 Before training and after, the same held-out dev-split ``grpo_dev.jsonl`` prompts are
 sampled with the same settings and seed and scored by the same reward functions;
-both means go into the manifest, so "did GRPO help" is a recorded number.
+both means go into the manifest, so "did GRPO help" is a recorded number. So does the
+tagging: the SFT model's on ``relevance_dev.jsonl`` before (``sft_relevance``), the
+policy's after, and ``tagging_drift`` between them (GRPO trains the rewrite task only).
 """
 
 from __future__ import annotations
@@ -139,6 +141,13 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
     else:
         log.warning("grpo: %s missing or empty: no before/after reward in the manifest", folder / GRPO_EVAL)
 
+    # The SFT model's tagging on the same dev rows: the after-GRPO number below is compared with it
+    # (GRPO trains the rewrite task only, so the policy's tagging can drift; the SFT model at
+    # ``base`` in the manifest is the scorer that does not move, rewrite.scorer_model).
+    relevance_eval = read_jsonl(folder / RELEVANCE_EVAL, required=False, limit=cfg.train.sft.max_eval_examples)
+    if relevance_eval:
+        metrics["sft_relevance"] = tagging_accuracy(policy, tokenizer, relevance_eval, cfg.train.sft.eval_batch_size)
+
     out_dir = Path(out)
     resume = last_checkpoint(out_dir)
     if resume:
@@ -208,10 +217,13 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
         )
     # The batch job scores with this model too: record its own tagging accuracy (GRPO trains only
     # the rewrite task, so it can drift from the SFT model's), which the job checks before running.
-    relevance_eval = read_jsonl(folder / RELEVANCE_EVAL, required=False, limit=cfg.train.sft.max_eval_examples)
     if relevance_eval:
         metrics.update(tagging_accuracy(trained, tokenizer, relevance_eval, cfg.train.sft.eval_batch_size))
-        log.info("grpo: relevance-tagging accuracy after GRPO %.4f (majority %.4f)", metrics["relevance_accuracy"], metrics["majority_rate"])
+        metrics["tagging_drift"] = round(metrics["relevance_accuracy"] - metrics["sft_relevance"]["relevance_accuracy"], 4)
+        log.info(
+            "grpo: relevance-tagging accuracy after GRPO %.4f (SFT %.4f, majority %.4f)",
+            metrics["relevance_accuracy"], metrics["sft_relevance"]["relevance_accuracy"], metrics["majority_rate"],
+        )
     save_model_dir(
         trained,
         tokenizer,

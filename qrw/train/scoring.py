@@ -85,7 +85,10 @@ def relevance_scores(model, tokenizer, pairs: list[tuple[str, str]], batch_size:
 
 def tagging_accuracy(model, tokenizer, rows: list[dict], batch_size: int = 64) -> dict:
     """Accuracy of argmax over the label tokens on (query, rewrite, grade) rows, vs always guessing the majority grade."""
+    import math
     from collections import Counter
+
+    from ..eval.metrics import roc_auc
 
     rows = [r for r in rows if r.get("grade") in RELEVANCE_LABELS]
     if not rows:
@@ -96,10 +99,13 @@ def tagging_accuracy(model, tokenizer, rows: list[dict], batch_size: int = 64) -
     counts = Counter(gold)
     majority_grade, majority_n = counts.most_common(1)[0]
     correct = sum(p == g for p, g in zip(predicted, gold))
+    auc = roc_auc([relevance_from_probs(p) for p in probs], [g == 2 for g in gold])
     return {
         "relevance_accuracy": round(correct / len(rows), 4),
         "majority_rate": round(majority_n / len(rows), 4),
         "majority_grade": majority_grade,
+        # Does the expected relevance rank same-intent rewrites (grade 2) above the rest? (None: one class only)
+        "relevance_auc": None if math.isnan(auc) else round(auc, 4),
         "relevance_eval_rows": len(rows),
         "grade_counts": {str(g): counts[g] for g in sorted(counts)},
         "predicted_counts": {str(g): predicted.count(g) for g in sorted(RELEVANCE_LABELS)},

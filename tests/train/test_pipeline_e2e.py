@@ -38,6 +38,12 @@ def test_bootstrap_sft_grpo_then_vllm_generates(cfg, spark, world, export_data, 
     grpo = train_grpo(c, data=str(export_data), model=str(sft), out=str(tmp_path / "grpo"))
     gm = json.loads((grpo / "qrw_model.json").read_text())
     assert gm["kind"] == "grpo" and gm["metrics"]["global_step"] == 2
+    # The SFT scorer's tagging on the same dev rows, and the policy's drift from it (issue #12).
+    assert gm["base"] == str(sft)
+    before = gm["metrics"]["sft_relevance"]
+    assert before["relevance_eval_rows"] == sm["metrics"]["relevance_eval_rows"]
+    assert before["relevance_accuracy"] == pytest.approx(sm["metrics"]["relevance_accuracy"], abs=1.01 / before["relevance_eval_rows"])
+    assert gm["metrics"]["tagging_drift"] == pytest.approx(gm["metrics"]["relevance_accuracy"] - before["relevance_accuracy"], abs=1e-4)
     for when in ("before", "after"):
         parts = gm["metrics"][when]
         assert set(parts) >= {"relevance_mean", "conversion_mean", "rules_mean", "fused_mean"}
