@@ -188,7 +188,7 @@ def _attributes(df: DataFrame, text: str) -> DataFrame:
     genders = F.create_map(*[F.lit(x) for kv in GENDER_GROUPS.items() for x in kv])
     toks = df.select("*", F.posexplode(F.split(F.col(text), " ")).alias("pos", "tok"))
     shape = F.regexp_replace("tok", _NUMBER, "#")
-    following = F.element_at(F.split(F.col(text), " "), F.col("pos") + 2)
+    following = F.try_element_at(F.split(F.col(text), " "), F.col("pos") + 2)  # null after the last token
     unit = F.when(following.rlike(r"^\p{L}+$"), F.concat(F.lit("# "), following)).otherwise(F.lit("#"))
     cls = (
         F.when(F.col("tok").rlike(r"\p{Nd}"), F.when(shape == "#", unit).otherwise(shape))

@@ -143,6 +143,7 @@ DRIFT_CATALOG = [
     ("u1", "SanDisk 32GB USB Stick", "SanDisk", "Electronics > USB Sticks"),
     ("u2", "SanDisk 64GB USB Stick", "SanDisk", "Electronics > USB Sticks"),
     ("u3", "Kingston 128GB USB Stick", "Kingston", "Electronics > USB Sticks"),
+    ("u4", "Kingston USB Stick Multipack 2", "Kingston", "Electronics > USB Sticks"),  # a number as the last word
     ("j1", "Rainy Rain Jacket Men's Green", "Rainy", "Apparel > Rain Jackets"),
     ("j2", "Rainy Rain Jacket Women's Navy", "Rainy", "Apparel > Rain Jackets"),
     ("c1", "Cadbury Milk Chocolate Bar", "Cadbury", "Food > Chocolate"),

@@ -1,6 +1,6 @@
 """The hard negatives that fooled the tagger (type drift, attribute drift, reordered words), on the drift shop.
 
-One run of the real job (real Spark, Delta) on a 14-product shop whose intents are plain:
+One run of the real job (real Spark, Delta) on a 15-product shop whose intents are plain:
 each kind must appear where the catalog and behaviour say so, and nowhere else, and the
 held-out split discipline must hold for the synthetic rewrites too.
 """
