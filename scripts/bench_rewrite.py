@@ -22,6 +22,12 @@ Spark Python worker is sampled while each size runs (``peak_python_workers_mb``:
 largest one and the sum), beside the inference worker's own VmHWM:
 
     .venv/bin/python scripts/bench_rewrite.py --kind instant --sizes 10000,100000 --json out.json
+
+``--inflight 1,2`` runs the Spark job once per ``rewrite.inflight_chunks`` value at each size,
+in the same process against the same warm engine and bare baseline (1 = no overlap of the
+engine with emitting, 2 = the default): the overlap's effect measured within one run.
+The load average (``os.getloadavg``) is recorded before and after every timed part: on a
+shared machine a number means little without it.
 """
 
 from __future__ import annotations
@@ -166,7 +172,12 @@ def bare(cfg, model: str, sizes: list[int], one_call: bool) -> dict:
     return out
 
 
-def spark_job(cfg_overrides: list[str], model: str, sizes: list[int], work: Path) -> dict:
+def load_avg() -> str:
+    """The 1/5/15-minute load average, as ``uptime`` prints it."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def spark_job(cfg_overrides: list[str], model: str, sizes: list[int], work: Path, inflight: list[int]) -> dict:
     from qrw.config import load_config
     from qrw.rewrite.job import run_rewrite
     from qrw.spark import spark_session
@@ -182,28 +193,34 @@ def spark_job(cfg_overrides: list[str], model: str, sizes: list[int], work: Path
     }
     for n in sizes:
         log = write_log(spark, str(work / f"log_{n}"), bench_queries(n))
-        with WorkerRss() as rss:
-            summary = run_rewrite(cfg, search_log=log, model=model, table=str(work / f"dict_{n}"))
-        stage = summary["timings"]["inference_s"]
-        tokens = summary["counts"]["gen_tokens"]
-        staged = max(1, summary["counts"]["staged"])
-        out["runs"][n] = {
-            "us_per_query_stage": round(stage / staged * 1e6, 1),
-            "us_per_query_stage_minus_engine": round((stage - summary["engine_seconds"]) / staged * 1e6, 1),
-            "us_per_query_job": round(summary["timings"]["total_s"] / staged * 1e6, 1),
-            "peak_python_workers_mb": rss.peak(),
-            "inference_stage_s": round(stage, 2),
-            "shard_s": round(summary["timings"].get("shard_s", 0.0), 2),
-            "job_total_s": round(summary["timings"]["total_s"], 2),
-            "engine_busy_s": round(summary["engine_seconds"], 2),
-            "engine_load_s_in_run": round(summary["engine_load_seconds"], 2),
-            "queries": summary["counts"]["staged"],
-            "queries_per_s": round(summary["counts"]["staged"] / stage, 1),
-            "gen_tokens": tokens,
-            "tokens_per_s": round(tokens / stage, 1),
-            "peak_worker_rss_mb": summary["peak_worker_rss_mb"],
-            "partitions": len(summary["partitions"]),
-        }
+        out["runs"][n] = {}
+        for k in inflight:
+            run_cfg = load_config(None, [*cfg_overrides, f"rewrite.inflight_chunks={k}"])
+            load_before = load_avg()
+            with WorkerRss() as rss:
+                summary = run_rewrite(run_cfg, search_log=log, model=model, table=str(work / f"dict_{n}_{k}"))
+            stage = summary["timings"]["inference_s"]
+            tokens = summary["counts"]["gen_tokens"]
+            staged = max(1, summary["counts"]["staged"])
+            out["runs"][n][k] = {
+                "load_avg_before": load_before,
+                "load_avg_after": load_avg(),
+                "us_per_query_stage": round(stage / staged * 1e6, 1),
+                "us_per_query_stage_minus_engine": round((stage - summary["engine_seconds"]) / staged * 1e6, 1),
+                "us_per_query_job": round(summary["timings"]["total_s"] / staged * 1e6, 1),
+                "peak_python_workers_mb": rss.peak(),
+                "inference_stage_s": round(stage, 2),
+                "shard_s": round(summary["timings"].get("shard_s", 0.0), 2),
+                "job_total_s": round(summary["timings"]["total_s"], 2),
+                "engine_busy_s": round(summary["engine_seconds"], 2),
+                "engine_load_s_in_run": round(summary["engine_load_seconds"], 2),
+                "queries": summary["counts"]["staged"],
+                "queries_per_s": round(summary["counts"]["staged"] / stage, 1),
+                "gen_tokens": tokens,
+                "tokens_per_s": round(tokens / stage, 1),
+                "peak_worker_rss_mb": summary["peak_worker_rss_mb"],
+                "partitions": len(summary["partitions"]),
+            }
     spark.stop()
     return out
 
@@ -250,6 +267,7 @@ def main() -> None:
     ap.add_argument("--num-candidates", type=int, default=4)
     ap.add_argument("--max-new-tokens", type=int, default=16)
     ap.add_argument("--chunk-size", type=int, default=512)
+    ap.add_argument("--inflight", default="2", help="rewrite.inflight_chunks values to run the Spark job with, e.g. 1,2 (same run, same baseline)")
     ap.add_argument("--one-call", action="store_true", help="also time bare with ONE generate call for all queries")
     ap.add_argument("--no-bare", action="store_true", help="only the Spark job (memory runs)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (model, logs, tables)")
@@ -285,13 +303,17 @@ def main() -> None:
         "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
         "settings": {"kind": args.kind, "num_candidates": args.num_candidates, "max_new_tokens": args.max_new_tokens, "slots": args.slots, "master": args.master, "chunk_size": args.chunk_size},
     }
+    inflight = [int(k) for k in args.inflight.split(",")]
+    results["load_avg_start"] = load_avg()
     if not args.no_bare:
         results["bare"] = bare_in_subprocess(args, model, sizes, overrides, work)
-    results["spark"] = spark_job(overrides, model, sizes, work)
+        results["bare"]["load_avg_after"] = load_avg()
+    results["spark"] = spark_job(overrides, model, sizes, work, inflight)
     if not args.no_bare:
         for n in sizes:
-            b, s = results["bare"]["runs"][n]["chunked"], results["spark"]["runs"][n]
-            results.setdefault("ratio_spark_vs_bare", {})[n] = round(s["queries_per_s"] / b["queries_per_s"], 3)
+            b = results["bare"]["runs"][n]["chunked"]
+            for k, s in results["spark"]["runs"][n].items():
+                results.setdefault("ratio_spark_vs_bare", {}).setdefault(n, {})[k] = round(s["queries_per_s"] / b["queries_per_s"], 3)
     print(json.dumps(results, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
@@ -302,19 +324,21 @@ def main() -> None:
 
 def markdown(r: dict) -> str:
     lines = [
-        "| queries | bare q/s | bare tok/s | spark stage q/s | spark tok/s | spark/bare | spark job total s | peak worker RSS MiB | engine load in run s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| queries | inflight chunks | bare q/s | bare tok/s | spark stage q/s | spark tok/s | spark/bare | spark job total s | peak worker RSS MiB | engine load in run s | load avg before -> after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for n, s in r["spark"]["runs"].items():
+    for n, by_k in r["spark"]["runs"].items():
         runs = r.get("bare", {}).get("runs", {}).get(n, {})
         b = runs.get("chunked", {})
-        lines.append(
-            f"| {n} | {b.get('queries_per_s', '')} | {b.get('tokens_per_s', '')} | {s['queries_per_s']} | {s['tokens_per_s']} | "
-            f"{r.get('ratio_spark_vs_bare', {}).get(n, '')} | {s['job_total_s']} | {s['peak_worker_rss_mb']} | {s['engine_load_s_in_run']} |"
-        )
+        for k, s in by_k.items():
+            lines.append(
+                f"| {n} | {k} | {b.get('queries_per_s', '')} | {b.get('tokens_per_s', '')} | {s['queries_per_s']} | {s['tokens_per_s']} | "
+                f"{r.get('ratio_spark_vs_bare', {}).get(n, {}).get(k, '')} | {s['job_total_s']} | {s['peak_worker_rss_mb']} | {s['engine_load_s_in_run']} | "
+                f"{s['load_avg_before']} -> {s['load_avg_after']} |"
+            )
         if "one_call" in runs:
             o = runs["one_call"]
-            lines.append(f"| {n} (bare, ONE call) | {o['queries_per_s']} | {o['tokens_per_s']} | | | | | | |")
+            lines.append(f"| {n} (bare, ONE call) | | {o['queries_per_s']} | {o['tokens_per_s']} | | | | | | | |")
     bare_start = r.get("bare", {}).get("engine_start_s", "-")
     lines.append(f"\nengine start: bare {bare_start} s, Spark worker {r['spark']['engine_start_s']} s")
     return "\n".join(lines)
@@ -323,16 +347,17 @@ def markdown(r: dict) -> str:
 def markdown_overhead(r: dict) -> str:
     """The zero-latency table: the job's own cost per query, and worker memory."""
     lines = [
-        "| queries | bare µs/query | stage µs/query | stage minus engine µs/query | job µs/query | inference worker VmHWM MiB | largest Python worker MiB | all Python workers MiB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| queries | inflight chunks | bare µs/query | stage µs/query | stage minus engine µs/query | job µs/query | inference worker VmHWM MiB | largest Python worker MiB | all Python workers MiB | load avg before -> after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for n, s in r["spark"]["runs"].items():
+    for n, by_k in r["spark"]["runs"].items():
         b = r.get("bare", {}).get("runs", {}).get(n, {}).get("chunked", {})
-        p = s["peak_python_workers_mb"]
-        lines.append(
-            f"| {n:,} | {b.get('us_per_query', '')} | {s['us_per_query_stage']} | {s['us_per_query_stage_minus_engine']} | {s['us_per_query_job']} | "
-            f"{s['peak_worker_rss_mb']} | {p['max_worker_mb']} | {p['sum_mb']} |"
-        )
+        for k, s in by_k.items():
+            p = s["peak_python_workers_mb"]
+            lines.append(
+                f"| {n:,} | {k} | {b.get('us_per_query', '')} | {s['us_per_query_stage']} | {s['us_per_query_stage_minus_engine']} | {s['us_per_query_job']} | "
+                f"{s['peak_worker_rss_mb']} | {p['max_worker_mb']} | {p['sum_mb']} | {s['load_avg_before']} -> {s['load_avg_after']} |"
+            )
     return "\n".join(lines)
 
 
