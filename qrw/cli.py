@@ -129,6 +129,21 @@ def train_grpo(cfg: QrwConfig, data: str, model: str, out: str) -> None:
     run(cfg, data=data, model=model, out=out)
 
 
+@train.command("calibrate")
+@_config_options
+@click.option("--model", required=True, help="The model dir whose relevance task scores the nightly job (policy or rewrite.scorer_model).")
+@click.option("--data", required=True, help="Output folder of build-training-data (its dev split's relevance_dev.jsonl).")
+@click.option("--target-precision", type=click.FloatRange(0, 1, min_open=True), default=None, help="Precision the recorded threshold must reach on dev (default rewrite.target_precision, 0.9).")
+@click.option("--method", type=click.Choice(["isotonic", "platt"]), default=None, help="Default rewrite.calibration_method (isotonic).")
+def train_calibrate(cfg: QrwConfig, model: str, data: str, target_precision: float | None, method: str | None) -> None:
+    """Fit the relevance calibration on dev; writes MODEL/calibration.json and records it in qrw_model.json."""
+    from .train.calibrate import calibrate, describe
+
+    cal = calibrate(cfg, model=model, data=data, target_precision=target_precision, method=method)
+    click.echo(describe(cal, model), err=True)
+    _emit(cal.to_dict())
+
+
 @main.command()
 @_config_options
 @click.option("--search-log", required=True)

@@ -369,7 +369,17 @@ class RewriteSection(Section):
     #: Window end day (YYYY-MM-DD, inclusive); None: the day of the log's last event.
     date: str | None = None
     top_k: int = 3
-    min_relevance: float = 0.5
+    #: Candidates with a (calibrated) relevance below this are dropped. "auto": the threshold
+    #: the scoring model's calibration.json records for target_precision (``qrw train
+    #: calibrate``), or 0.5 for a model without one (qrw.calibration.resolve_min_relevance).
+    min_relevance: float | Literal["auto"] = "auto"
+    #: Precision on dev that the recorded threshold must reach (``qrw train calibrate``).
+    target_precision: float = Field(0.9, gt=0.0, le=1.0)
+    #: Calibration fitted by ``qrw train calibrate``: isotonic (default) or platt (qrw/calibration.py says why).
+    calibration_method: Literal["isotonic", "platt"] = "isotonic"
+    #: The model whose relevance task scores the candidates: None (the policy itself), "sft" (the
+    #: SFT model a GRPO policy started from, which GRPO does not move), or a model directory.
+    scorer_model: str | None = None
     #: Refuse a model whose manifest's relevance_accuracy is not this far above its majority_rate
     #: (its scores rank and filter the rewrites); None: no check.
     min_tagging_margin: float | None = 0.05
@@ -469,6 +479,12 @@ class ServeSection(Section):
     #: Optional JSONL of {"query": ..., "expected": [words]}; a query hits when a rewrite holds an expected word.
     golden_set: str | None = None
     min_golden_hit_rate: float = Field(0.5, ge=0, le=1)
+    #: Optional JSONL of labelled pairs {"query", "rewrite", "keeps_intent": true|false} (or "grade" 0-2,
+    #: 2 = keeps): the nightly rewrite job scores them with its scoring model and records accuracy and
+    #: AUC in its run; publishing blocks below min_golden_relevance_accuracy (qrw.serve.golden_relevance).
+    #: A bare file name is also looked up under conf/ (conf/golden_relevance.jsonl: the sample world's).
+    golden_relevance: str | None = None
+    min_golden_relevance_accuracy: float = Field(0.75, ge=0, le=1)
 
 
 class QrwConfig(Section):

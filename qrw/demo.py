@@ -23,7 +23,9 @@ from .errors import GateBlocked
 
 console = Console()
 
-STAGES = ("world", "data", "bootstrap", "sft", "grpo", "rewrite", "publish", "export", "evaluate")
+STAGES = ("world", "data", "bootstrap", "sft", "grpo", "calibrate", "rewrite", "publish", "export", "evaluate")
+#: The sample world's golden relevance set (conf/golden_relevance.jsonl), used when serve.golden_relevance is unset.
+SAMPLE_GOLDEN_RELEVANCE = "golden_relevance.jsonl"
 EXAMPLE_QUERIES = 8
 
 
@@ -55,21 +57,27 @@ class DemoPaths:
         return self.root / "report"
 
 
-def _done(stage: str, p: DemoPaths) -> bool:
+def _done(stage: str, p: DemoPaths, cfg: QrwConfig) -> bool:
     marks = {
         "world": p.world / "search_log" / "_delta_log",
         "data": p.training / "summary.json",
         "bootstrap": p.model("base") / "qrw_model.json",
         "sft": p.model("sft") / "qrw_model.json",
         "grpo": p.model("grpo") / "qrw_model.json",
+        "calibrate": _scoring_model(cfg, p) / "calibration.json" if _has_model(p) else None,
         "export": p.export,
         "evaluate": p.report / "metrics.json",
     }
+    if stage == "calibrate" and mark_is_stale(cfg, p):
+        return False
     mark = marks.get(stage)
     return bool(mark and mark.exists())
 
 
 def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = None) -> dict:
+    if cfg.serve.golden_relevance is None:  # the demo IS the sample world: gate on its golden relevance set
+        cfg = cfg.model_copy(deep=True)
+        cfg.serve.golden_relevance = SAMPLE_GOLDEN_RELEVANCE
     p = DemoPaths(Path(out or cfg.paths.data_dir).resolve())
     p.root.mkdir(parents=True, exist_ok=True)
     unknown = set(stages or []) - set(STAGES)
@@ -86,6 +94,7 @@ def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = 
         "bootstrap": lambda: _bootstrap(cfg, p),
         "sft": lambda: _sft(cfg, p),
         "grpo": lambda: _grpo(cfg, p),
+        "calibrate": lambda: _calibrate(cfg, p),
         "rewrite": lambda: _rewrite(cfg, p),
         "publish": lambda: _publish(cfg, p),
         "export": lambda: _export(cfg, p),
@@ -94,7 +103,7 @@ def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = 
     for stage in STAGES:
         if stages and stage not in forced:
             continue
-        if not forced and _done(stage, p):
+        if not forced and _done(stage, p, cfg):
             console.print(f"[dim]- {stage}: done earlier, skipped (qrw demo --stages {stage} reruns it)[/dim]")
             continue
         console.rule(f"[bold]{stage}")
@@ -172,6 +181,41 @@ def _final_model(p: DemoPaths) -> Path:
     from .errors import QrwError
 
     raise QrwError(f"no trained model under {p.root / 'models'}: run `qrw demo --stages sft`")
+
+
+def mark_is_stale(cfg: QrwConfig, p: DemoPaths) -> bool:
+    """A calibration.json fitted on other weights (the model was retrained): calibrate again."""
+    from .calibration import read_calibration
+    from .errors import QrwError
+    from .manifest import read_manifest
+
+    if not _has_model(p):
+        return False
+    model = _scoring_model(cfg, p)
+    try:
+        read_calibration(model, str(read_manifest(model)["model_version"]))
+    except QrwError:
+        return True
+    return False
+
+
+def _has_model(p: DemoPaths) -> bool:
+    return any((p.model(n) / "qrw_model.json").exists() for n in ("grpo", "sft"))
+
+
+def _scoring_model(cfg: QrwConfig, p: DemoPaths) -> Path:
+    """The model whose relevance the nightly job will apply (rewrite.scorer_model, default the policy)."""
+    from .rewrite.scoring import scorer_dir
+
+    return Path(scorer_dir(cfg, str(_final_model(p))))
+
+
+def _calibrate(cfg: QrwConfig, p: DemoPaths) -> None:
+    """Calibrate the scoring model on dev, so rewrite.min_relevance=auto filters at the target precision."""
+    from .train.calibrate import calibrate, describe
+
+    model = _scoring_model(cfg, p)
+    console.print(describe(calibrate(cfg, model=str(model), data=str(p.training)), str(model)))
 
 
 def _rewrite(cfg: QrwConfig, p: DemoPaths) -> None:

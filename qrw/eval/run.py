@@ -118,6 +118,27 @@ class Evaluator:
         return result, frames, pairs
 
 
+def applied_min_relevance(spark, table: str, cfg: QrwConfig) -> float:
+    """The threshold the dictionary was filtered at: rewrite.min_relevance, or for ``auto`` what its latest run applied."""
+    from ..calibration import UNCALIBRATED_MIN_RELEVANCE
+    from ..io.formats import is_delta_table
+    from ..tables import runs_path
+
+    if cfg.rewrite.min_relevance != "auto":
+        return float(cfg.rewrite.min_relevance)
+    path = runs_path(table)
+    if is_delta_table(spark, path):
+        runs = spark.read.format("delta").load(path)
+        if "min_relevance_applied" in runs.columns:
+            row = (
+                runs.where("status = 'succeeded' AND min_relevance_applied IS NOT NULL")
+                .orderBy(runs["recorded_at"].desc()).select("min_relevance_applied").limit(1).collect()
+            )
+            if row:
+                return min(1.0, float(row[0][0]))
+    return UNCALIBRATED_MIN_RELEVANCE
+
+
 def model_chain(models: list[str]) -> list[str]:
     """The models and, through their manifests' ``base``, the bootstrap they started from (for the leakage audit)."""
     seen: list[str] = []
@@ -197,7 +218,7 @@ def evaluate(cfg: QrwConfig, *, world: str | None, table: str | None, data: str 
     pairs = pd.DataFrame()
     if table:
         spark = spark_session(cfg)
-        ev = Evaluator(load_truth(spark, world), cfg.rewrite.tail_max_freq, cfg.rewrite.min_relevance)
+        ev = Evaluator(load_truth(spark, world), cfg.rewrite.tail_max_freq, applied_min_relevance(spark, table, cfg))
         dictionary = load_dictionary(spark, table)
         result["dictionary_rows"] = len(dictionary)
         wanted = {q for q, s in splits.items() if s == split}

@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from pyspark.sql import types as T
 
+from ..calibration import Calibration, resolve_min_relevance
 from ..config import EngineSection, RewriteSection
 from ..engine.base import Decoding
 from ..tables import DICTIONARY_SCHEMA, arrow_schema
@@ -74,6 +75,7 @@ class InferSettings:
     #: How every generate() call of the run decodes (the engine's call-time settings).
     decoding: Decoding
     top_k: int
+    #: The resolved threshold (qrw.calibration.resolve_min_relevance), on the calibrated scale.
     min_relevance: float
     relevance_weight: float
     likelihood_weight: float
@@ -85,16 +87,26 @@ class InferSettings:
     fail_partition: int = 0
     #: Local runs only: a folder where tasks report rows done, for the driver's progress bar.
     progress_dir: str | None = None
+    #: The model whose relevance task scores (None: the policy, model_dir) and the policy's own version.
+    scorer_dir: str | None = None
+    policy_version: str | None = None
+    #: Applied to every score before ranking and the threshold (None: the raw score).
+    calibration: Calibration | None = None
 
     @classmethod
-    def from_config(cls, engine: EngineSection, rewrite: RewriteSection, *, model_dir: str, model_version: str, progress_dir: str | None = None) -> "InferSettings":
+    def from_config(cls, engine: EngineSection, rewrite: RewriteSection, *, model_dir: str, model_version: str, progress_dir: str | None = None, scoring=None, policy_version: str | None = None) -> "InferSettings":
+        """``scoring`` (:class:`qrw.rewrite.scoring.Scoring`) names the scorer, its calibration and the threshold."""
+        if scoring is None:
+            min_relevance, _ = resolve_min_relevance(rewrite.min_relevance, None)
+        else:
+            min_relevance = scoring.min_relevance
         return cls(
             engine=engine,
             model_dir=model_dir,
             model_version=model_version,
             decoding=Decoding.from_config(engine),
             top_k=rewrite.top_k,
-            min_relevance=rewrite.min_relevance,
+            min_relevance=min_relevance,
             relevance_weight=rewrite.relevance_weight,
             likelihood_weight=rewrite.likelihood_weight,
             max_rewrite_chars=rewrite.max_rewrite_chars,
@@ -103,6 +115,9 @@ class InferSettings:
             fail_once_after=rewrite.fail_once_after,
             fail_partition=rewrite.fail_partition,
             progress_dir=progress_dir,
+            scorer_dir=None if scoring is None or scoring.is_policy else scoring.model_dir,
+            policy_version=policy_version,
+            calibration=None if scoring is None else scoring.calibration,
         )
 
 
@@ -176,18 +191,27 @@ class EngineChunk:
     engine_s: float
 
 
-def engine_chunk(keys: list[str], engine, settings: InferSettings) -> EngineChunk:
+def calibrated(scores: list, settings: InferSettings) -> list:
+    """The scores on the scale the threshold and the dictionary use (the scorer's calibration, if any)."""
+    cal = settings.calibration
+    return list(scores) if cal is None else cal.apply_many(scores)
+
+
+def engine_chunk(keys: list[str], engine, settings: InferSettings, scorer=None) -> EngineChunk:
     """The part of a chunk that needs the engine: ONE generate, clean, ONE score over the survivors.
 
+    ``scorer`` (default: ``engine``) is the engine of ``rewrite.scorer_model``; its scores are
+    calibrated here, before :func:`rank_chunk` thresholds and orders them.
     Only ever called on one thread at a time for a given engine (see :func:`infer_partition`).
     """
+    scorer = engine if scorer is None else scorer
     t0 = time.perf_counter()
     generated, gen_errors = call_isolating_failures(lambda qs: engine.generate(qs, settings.decoding), list(keys))
     max_chars = settings.max_rewrite_chars
     cleaned = [clean_candidates(key, cands or [], max_chars) for key, cands in zip(keys, generated)]
     pairs = [(key, c.text) for key, cl in zip(keys, cleaned) for c in cl]
-    scores, _ = call_isolating_failures(engine.score, pairs) if pairs else ([], [])
-    return EngineChunk(generated, gen_errors, cleaned, scores, time.perf_counter() - t0)
+    scores, _ = call_isolating_failures(scorer.score, pairs) if pairs else ([], [])
+    return EngineChunk(generated, gen_errors, cleaned, calibrated(scores, settings), time.perf_counter() - t0)
 
 
 def rank_chunk(done: EngineChunk, settings: InferSettings) -> tuple[dict[str, list], int]:
@@ -218,9 +242,9 @@ def rank_chunk(done: EngineChunk, settings: InferSettings) -> tuple[dict[str, li
     return out, total_tokens
 
 
-def process_chunk(rows: dict[str, list], engine, settings: InferSettings) -> tuple[dict[str, list], float, int]:
+def process_chunk(rows: dict[str, list], engine, settings: InferSettings, scorer=None) -> tuple[dict[str, list], float, int]:
     """One generate + one score call for a chunk of queries -> output columns, engine seconds, generated tokens."""
-    done = engine_chunk(rows["query_norm"], engine, settings)
+    done = engine_chunk(rows["query_norm"], engine, settings, scorer)
     out, tokens = rank_chunk(done, settings)
     return out, done.engine_s, tokens
 
@@ -340,24 +364,29 @@ def infer_partition(
     settings: InferSettings,
     engine_factory: Callable[[], object],
     info: PartitionStats,
+    scorer_factory: Callable[[], object] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The body of a task: chunks of input rows -> Arrow batches of :data:`OUTPUT_ARROW`.
 
-    ``engine_factory`` is called lazily, on the task's thread, so an empty partition never
+    ``engine_factory`` (and ``scorer_factory``, the ``rewrite.scorer_model``'s engine; None: the
+    policy scores) is called lazily, on the task's thread, so an empty partition never
     loads a model. With ``inflight_chunks`` >= 2 the engine work of chunk i+1 (generate,
     clean, score) runs on a producer thread while chunk i is ranked and emitted; 1 runs
     everything on the task's thread. Both give the same rows in the same order.
     """
     engine = None
+    scorer = None
 
     def load() -> None:
-        nonlocal engine
+        nonlocal engine, scorer
         t0 = time.perf_counter()
         engine = engine_factory()
+        scorer = scorer_factory() if scorer_factory is not None else engine
         info.load_s = time.perf_counter() - t0
-        if getattr(engine, "model_version", settings.model_version) != settings.model_version:
+        expected = settings.policy_version or settings.model_version
+        if getattr(engine, "model_version", expected) != expected:
             print(
-                f"qrw.rewrite WARNING: engine model_version {engine.model_version!r} != run's {settings.model_version!r}",
+                f"qrw.rewrite WARNING: engine model_version {engine.model_version!r} != run's {expected!r}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -389,13 +418,13 @@ def infer_partition(
         for chunk in chunks:
             if engine is None:
                 load()
-            yield emit(chunk, engine_chunk(chunk["query_norm"], engine, settings))
+            yield emit(chunk, engine_chunk(chunk["query_norm"], engine, settings, scorer))
     else:
         first = next(chunks, None)  # read on the task's thread: the engine loads here, only when needed
         if first is not None:
             load()
             rest = itertools.chain([first], chunks)
-            for chunk, done in _overlapped(rest, lambda c: engine_chunk(c["query_norm"], engine, settings), settings.inflight_chunks):
+            for chunk, done in _overlapped(rest, lambda c: engine_chunk(c["query_norm"], engine, settings, scorer), settings.inflight_chunks):
                 yield emit(chunk, done)
     if info.rows_out:
         log_partition(info, settings.model_version)
@@ -413,7 +442,12 @@ def make_infer_fn(settings: InferSettings) -> Callable[[Iterator[pa.RecordBatch]
 
             return get_engine(settings.engine, settings.model_dir, device=gpu)
 
-        yield from infer_partition(batches, settings, factory, info)
+        def scorer_factory():
+            from ..engine import get_engine
+
+            return get_engine(settings.engine, settings.scorer_dir, device=gpu)
+
+        yield from infer_partition(batches, settings, factory, info, scorer_factory if settings.scorer_dir else None)
 
     return infer
 

@@ -33,6 +33,7 @@ from ..tables import latest_version, rejects_path
 from .infer import OUTPUT_SCHEMA, InferSettings, make_infer_fn
 from .progress import query_progress
 from .resources import inference_profile
+from .scoring import Scoring, resolve_scoring
 from .runs import RunSummary, claim_table, input_fingerprint, is_concurrent_commit, make_run_id, output_settings, read_run, record_run, utc_now
 from .selection import QUERY_COLUMNS, record_user_sketches, select_queries
 from .sharding import assign_slots, engine_slots, local_cores, set_arrow_batch_size, shard, slot_balance
@@ -70,13 +71,24 @@ class RunContext:
     started: datetime
     #: Step -> seconds, filled in as the run goes (printed and stored with the run).
     timings: dict[str, float] = field(default_factory=dict)
+    #: Which model scores, its calibration and the threshold applied (qrw.rewrite.scoring).
+    scoring: Scoring | None = None
+    #: The policy's own model_version (``model_version`` is the rows', which names scorer and calibration too).
+    policy_version: str | None = None
+
+
+def infer_settings(ctx: RunContext, progress_dir: str | None = None) -> InferSettings:
+    return InferSettings.from_config(
+        ctx.cfg.engine, ctx.cfg.rewrite, model_dir=ctx.model, model_version=ctx.model_version, progress_dir=progress_dir,
+        scoring=ctx.scoring, policy_version=ctx.policy_version,
+    )
 
 
 def inference_frame(ctx: RunContext, assigned: DataFrame, slots: int, progress_dir: str | None) -> DataFrame:
     """Queries with their slot -> one partition per slot -> mapInArrow (with the GPU profile) -> staging rows."""
     spark, cfg = ctx.spark, ctx.cfg
     sharded = shard(spark, assigned, slots, QUERY_COLUMNS)
-    settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir=ctx.model, model_version=ctx.model_version, progress_dir=progress_dir)
+    settings = infer_settings(ctx, progress_dir)
     with engine_worker_pool(spark.sparkContext, settings, cfg.rewrite.worker_preload):
         rows = sharded.mapInArrow(make_infer_fn(settings), OUTPUT_SCHEMA, profile=inference_profile(spark, cfg.rewrite))
     return rows.select(
@@ -159,6 +171,23 @@ def infer_and_merge(ctx: RunContext, selection, slots: int) -> tuple[dict, dict,
     return stats, merge, balance
 
 
+def measure_golden(ctx: RunContext, base: RunSummary, golden) -> RunSummary:
+    """Score the golden relevance pairs with the run's scorer (before inference: a failure merges nothing)."""
+    from dataclasses import replace
+
+    from .golden import score_golden
+
+    t = time.perf_counter()
+    result = score_golden(ctx.spark, infer_settings(ctx), golden, profile=inference_profile(ctx.spark, ctx.cfg.rewrite), preload=ctx.cfg.rewrite.worker_preload)
+    ctx.timings["golden_s"] = time.perf_counter() - t
+    result["path"] = ctx.cfg.serve.golden_relevance
+    log.warning(
+        "golden relevance: %d pairs, accuracy %.3f, AUC %s at min_relevance %.4f (%s)",
+        result["pairs"], result["accuracy"], result["auc"], result["threshold"], ctx.cfg.serve.golden_relevance,
+    )
+    return replace(base, golden_relevance_accuracy=result["accuracy"], golden_relevance_auc=result["auc"], golden_relevance=result)
+
+
 def record_failure(spark: SparkSession, table: str, failed: RunSummary) -> None:
     """Record a failed run; retried once, since the failed stage's tasks may still be being
     cancelled (a write right after can lose its task to that). Never raises: the run's own
@@ -197,13 +226,23 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
     started, t0 = utc_now(), time.perf_counter()
     timings: dict[str, float] = {}
     check_inputs(cfg, search_log=search_log, model=model)  # before any Spark or engine work
-    model_version = resolve_model_version(cfg, model)
-    if cfg.engine.kind not in ("fake", "instant") or (Path(model) / MANIFEST).exists():
-        note = check_tagging_quality(read_manifest(model), cfg.rewrite.min_tagging_margin)
+    policy_version = resolve_model_version(cfg, model)
+    scoring = resolve_scoring(cfg, policy=model, policy_version=policy_version)
+    model_version = scoring.dictionary_model_version(policy_version)
+    scorer = scoring.model_dir
+    if cfg.engine.kind not in ("fake", "instant") or (Path(scorer) / MANIFEST).exists():
+        # the scorer's tagging is what ranks and filters the rewrites
+        note = check_tagging_quality(read_manifest(scorer), cfg.rewrite.min_tagging_margin)
         if note:
             log.warning("%s", note)
+    log.warning("relevance: scored by %s (%s); min_relevance %.4f from %s", scorer, scoring.model_version, scoring.min_relevance, scoring.min_relevance_source)
+    golden = None
     spark = spark_session(cfg)
     set_arrow_batch_size(spark, cfg.rewrite.arrow_batch_size)
+    if cfg.serve.golden_relevance:
+        from ..golden_relevance import read_pairs
+
+        golden = read_pairs(spark, cfg.serve.golden_relevance)  # a bad file fails before anything is read or claimed
 
     fingerprint = input_fingerprint(spark, search_log)
     loaded = read_search_log(spark, search_log, cfg.input, fmt)
@@ -212,9 +251,11 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
         raise QrwError(f"{search_log} has no valid events ({loaded.total} rows: {reasons}); nothing was written")
     selection = select_queries(spark, loaded.valid, cfg.rewrite, table=table, model_version=model_version, now=started)
     timings["select_s"] = time.perf_counter() - t0
-    settings = output_settings(cfg)
+    # the golden measurement is part of what a run produces: configuring it makes a new run, not a skipped one
+    settings = {**output_settings(cfg), "scoring": {**scoring.settings(), "golden_relevance": cfg.serve.golden_relevance}}
     run_id = make_run_id(search_log=search_log, fingerprint=fingerprint, model_version=model_version, window=selection.window.as_dict(), settings=settings)
-    ctx = RunContext(spark=spark, cfg=cfg, search_log=search_log, model=model, table=table, model_version=model_version, run_id=run_id, started=started, timings=timings)
+    ctx = RunContext(spark=spark, cfg=cfg, search_log=search_log, model=model, table=table, model_version=model_version, run_id=run_id, started=started, timings=timings,
+                     scoring=scoring, policy_version=policy_version)
     base = RunSummary.begin(
         ctx,
         fingerprint=fingerprint,
@@ -249,6 +290,8 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
         if loaded.rejected:
             write_rejects(loaded.rejects, rejects_path(table), run_id)
         ensure_dictionary(spark, table)
+        if golden is not None:
+            base = measure_golden(ctx, base, golden)
         slots = engine_slots(spark, cfg.rewrite)
         stats, merge, balance = infer_and_merge(ctx, selection, slots)
         base.counts["user_sketches"] = sum(record_user_sketches(spark, table, selection).values())  # after the MERGE: the users window's books
@@ -272,7 +315,11 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
 
 
 #: What the summary table shows besides counts and timings, in order (each is a RUNS_SCHEMA column).
-PRINTED = ("model_version", "window_start", "window_end", "slots", "devices", "engine_seconds", "engine_load_seconds", "queries_per_s", "tokens_per_s", "peak_worker_rss_mb", "dictionary_version", "reason")
+PRINTED = (
+    "model_version", "window_start", "window_end", "slots", "devices", "engine_seconds", "engine_load_seconds", "queries_per_s", "tokens_per_s",
+    "peak_worker_rss_mb", "dictionary_version", "scorer_model", "min_relevance_applied", "min_relevance_source", "golden_relevance_accuracy",
+    "golden_relevance_auc", "reason",
+)
 
 
 def print_summary(summary: RunSummary) -> None:

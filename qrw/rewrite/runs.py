@@ -63,6 +63,17 @@ RUNS_SCHEMA = T.StructType(
         #: Why a run was skipped or abandoned.
         T.StructField("reason", T.StringType()),
         T.StructField("table", T.StringType()),
+        #: The model whose relevance task scored (qrw.rewrite.scoring), the calibration (JSON) and
+        #: the threshold applied and where it came from (nullable additions: older rows have none).
+        T.StructField("scorer_model", T.StringType()),
+        T.StructField("scorer_model_version", T.StringType()),
+        T.StructField("calibration", T.StringType()),
+        T.StructField("min_relevance_applied", T.DoubleType()),
+        T.StructField("min_relevance_source", T.StringType()),
+        #: The golden relevance set scored by the scorer (serve.golden_relevance): accuracy, AUC, JSON details.
+        T.StructField("golden_relevance_accuracy", T.DoubleType()),
+        T.StructField("golden_relevance_auc", T.DoubleType()),
+        T.StructField("golden_relevance", T.StringType()),
     ]
 )
 #: A ``running`` row of another machine's driver older than this is taken as abandoned
@@ -257,11 +268,25 @@ class RunSummary:
     shard_balance: dict | None = None
     reason: str | None = None
     table: str | None = None
+    scorer_model: str | None = None
+    scorer_model_version: str | None = None
+    calibration: dict | None = None
+    min_relevance_applied: float | None = None
+    min_relevance_source: str | None = None
+    golden_relevance_accuracy: float | None = None
+    golden_relevance_auc: float | None = None
+    golden_relevance: dict | None = None
 
     @classmethod
     def begin(cls, ctx, *, fingerprint: str, window: dict, settings: str, counts: dict[str, int]) -> RunSummary:
         """The ``running`` state of the run described by ``ctx`` (a :class:`qrw.rewrite.job.RunContext`)."""
+        scoring = ctx.scoring.summary() if getattr(ctx, "scoring", None) is not None else {}
         return cls(
+            scorer_model=scoring.get("scorer_model"),
+            scorer_model_version=scoring.get("scorer_model_version"),
+            calibration=scoring.get("calibration"),
+            min_relevance_applied=scoring.get("min_relevance_applied"),
+            min_relevance_source=scoring.get("min_relevance_source"),
             run_id=ctx.run_id,
             model_version=ctx.model_version,
             started_at=ctx.started,
@@ -330,4 +355,6 @@ class RunSummary:
         row = asdict(self)
         row["partitions"] = json.dumps(self.partitions) if self.partitions is not None else None
         row["shard_balance"] = json.dumps(self.shard_balance, sort_keys=True) if self.shard_balance is not None else None
+        for name in ("calibration", "golden_relevance"):
+            row[name] = json.dumps(getattr(self, name), sort_keys=True, default=str) if getattr(self, name) is not None else None
         return row

@@ -246,8 +246,60 @@ def golden_gate(hits: int, total: int, cfg: ServeSection) -> GateResult:
     return GateResult(ok, rate, cfg.min_golden_hit_rate, msg if ok else msg + f" (golden set {cfg.golden_set})")
 
 
-def run_gates(spark: SparkSession, cfg: ServeSection, candidate: DataFrame, published: DataFrame | None) -> tuple[dict[str, GateResult], dict]:
-    """All gates for ``candidate`` vs the ``published`` version (both raw versions; the privacy filter is applied here)."""
+def golden_relevance_runs(spark: SparkSession, table: str, run_ids: list[str]) -> list[dict]:
+    """The latest succeeded state of each of ``run_ids`` in ``{table}_runs`` with its golden-relevance numbers."""
+    from pyspark.sql import Window
+
+    from ..io.formats import is_delta_table
+    from ..tables import runs_path
+
+    path = runs_path(table)
+    if not run_ids or not is_delta_table(spark, path):
+        return []
+    runs = spark.read.format("delta").load(path)
+    if "golden_relevance_accuracy" not in runs.columns:  # a runs table from before the golden relevance set
+        return []
+    latest = F.row_number().over(Window.partitionBy("run_id").orderBy(F.col("recorded_at").desc()))
+    rows = (
+        runs.where(F.col("run_id").isin(list(run_ids)) & (F.col("status") == "succeeded"))
+        .withColumn("_n", latest)
+        .where("_n = 1")
+        .select("run_id", "golden_relevance_accuracy", "golden_relevance_auc", "scorer_model_version", "min_relevance_applied")
+        .collect()
+    )
+    return [r.asDict() for r in rows]
+
+
+def golden_relevance_gate(runs: list[dict], cfg: ServeSection) -> GateResult:
+    """Independent of the model's own opinion: the scorer's accuracy on the labelled golden pairs.
+
+    Over the runs whose rows the version holds, the lowest recorded accuracy; a version none of
+    whose runs scored the golden set is blocked (the set is configured, so it must be measured).
+    """
+    threshold = cfg.min_golden_relevance_accuracy
+    measured = [r for r in runs if r.get("golden_relevance_accuracy") is not None]
+    if not measured:
+        return GateResult(
+            False, None, threshold,
+            f"no run of this version scored the golden relevance set ({cfg.golden_relevance}): rerun `qrw rewrite` "
+            "with the same --set serve.golden_relevance",
+        )
+    worst = min(measured, key=lambda r: r["golden_relevance_accuracy"])
+    acc, auc = float(worst["golden_relevance_accuracy"]), worst.get("golden_relevance_auc")
+    auc_text = "n/a" if auc is None else f"{auc:.3f}"
+    msg = (
+        f"scorer {worst.get('scorer_model_version')} keeps/drops {acc:.1%} of the golden pairs as labelled "
+        f"(AUC {auc_text}, at min_relevance {worst.get('min_relevance_applied')}; run {worst['run_id']})"
+    )
+    ok = acc >= threshold
+    return GateResult(ok, acc, threshold, msg if ok else msg + ": its relevance disagrees with the labels, so its dictionary is not published")
+
+
+def run_gates(spark: SparkSession, cfg: ServeSection, candidate: DataFrame, published: DataFrame | None, table: str | None = None) -> tuple[dict[str, GateResult], dict]:
+    """All gates for ``candidate`` vs the ``published`` version (both raw versions; the privacy filter is applied here).
+
+    ``table``: where the runs table is (the golden relevance gate reads the runs' measurements).
+    """
     from .snapshot import servable
 
     results = {"schema": schema_gate(candidate)}
@@ -262,4 +314,7 @@ def run_gates(spark: SparkSession, cfg: ServeSection, candidate: DataFrame, publ
     results["pii"] = pii_gate(stats, cfg)
     if cfg.golden_set:
         results["golden"] = golden_gate(*golden_hits(servable(candidate, cfg.min_users, cfg.pii), read_golden(spark, cfg.golden_set)), cfg)
+    if cfg.golden_relevance:
+        run_ids = [r[0] for r in candidate.select("run_id").distinct().collect() if r[0]]
+        results["golden_relevance"] = golden_relevance_gate(golden_relevance_runs(spark, table, run_ids) if table else [], cfg)
     return results, stats

@@ -149,7 +149,7 @@ def _steps(cfg: QrwConfig, *, search_log: str, model: str, table: str, export_fi
     check_inputs(cfg, search_log, model)
     t = time.perf_counter()
     run = run_rewrite(cfg, search_log=search_log, model=model, table=table, fmt=fmt)
-    summary["rewrite"] = {k: run.get(k) for k in ("run_id", "status", "counts", "dictionary_version", "engine_seconds")}
+    summary["rewrite"] = {k: run.get(k) for k in ("run_id", "status", "counts", "dictionary_version", "engine_seconds", "model_version", "scorer_model", "scorer_model_version", "min_relevance_applied", "min_relevance_source", "golden_relevance_accuracy", "golden_relevance_auc")}
     summary["timings"]["rewrite_s"] = round(time.perf_counter() - t, 2)
 
     t = time.perf_counter()

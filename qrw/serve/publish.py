@@ -61,7 +61,7 @@ def publish(cfg: QrwConfig, *, table: str) -> dict:
     if live is not None:
         previous = read_version(spark, table, live.dictionary_version)
         require_users(previous, table)
-    results, stats = run_gates(spark, cfg.serve, candidate, previous)
+    results, stats = run_gates(spark, cfg.serve, candidate, previous, table=table)
     blocked = [name for name, g in results.items() if not g.ok]
     decision = versions.BLOCKED if blocked else versions.PUBLISHED
     console.print(gate_table(results, f"publish gates: {table} version {version} (published: {live.dictionary_version if live else 'none'})"))
