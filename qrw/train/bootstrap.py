@@ -256,6 +256,7 @@ def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir:
         "train_cpu_seconds": round(cpu_seconds, 1),
         "tokens_seen": int(steps * b.batch_size * mean_block),
         "stopped_by_time_budget": budget.stopped_early,
+        "schedule_fitted_to_steps": budget.forecast_steps,
     }
 
 

@@ -202,6 +202,7 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
             "train_cpu_seconds": round(cpu_seconds, 1),
             "steps_per_s": round(steps_run / seconds, 4) if seconds > 0 else None,
             "stopped_by_time_budget": budget.stopped_early,
+            "schedule_fitted_to_steps": budget.forecast_steps,
             "train_reward_first": history[0]["reward"] if history else None,
             "train_reward_last": history[-1]["reward"] if history else None,
         }

@@ -134,6 +134,7 @@ def train_sft(cfg: QrwConfig, *, data: str, out: str, base: str | None = None, c
         "train_tokens_per_s": round(tokens / seconds, 1) if seconds > 0 else None,
         "mean_example_tokens": round(mean_len, 1),
         "stopped_by_time_budget": budget.stopped_early,
+        "schedule_fitted_to_steps": budget.forecast_steps,
         # eval_loss and the tagging accuracy below are measured on this split (tuning reads it; test is for qrw evaluate)
         "eval_split": EVAL_SPLIT,
     }
