@@ -41,6 +41,7 @@ def test_what_a_setting_does_is_marked_on_the_config_field():
     assert marked_fields(RewriteSection, OPERATIONAL) == {
         "slots", "chunk_size", "arrow_batch_size", "gpus_per_task", "cpus_per_task",
         "fail_once_after", "fail_partition", "progress", "force", "worker_preload",
+        "inflight_chunks",  # same dictionary at any setting (tests/rewrite/test_overlap.py)
     }
     # Every call-time field reaches the engine through Decoding, and nothing else does.
     cfg = EngineSection(decoding="beam", num_candidates=5, temperature=0.3, top_p=0.7, beam_length_penalty=0.5)
