@@ -36,7 +36,7 @@ from pyspark.sql import types as T
 
 from ..calibration import Calibration, resolve_min_relevance
 from ..config import EngineSection, RewriteSection
-from ..engine.base import Decoding
+from ..engine.base import Decoding, EngineStats
 from ..tables import DICTIONARY_SCHEMA, arrow_schema
 from .postprocess import CleanCandidate, clean_candidates, rank
 
@@ -132,6 +132,20 @@ class PartitionStats:
     load_s: float = 0.0
     gen_tokens: int = 0
     started: float = field(default_factory=time.perf_counter)
+    #: The engines' :class:`~qrw.engine.base.EngineStats` counters for this partition alone
+    #: (generating engine + scoring engine; the engines live across partitions, so this is a delta).
+    engine_counters: dict[str, float] = field(default_factory=dict)
+
+
+def engine_counters(engine, scorer=None) -> dict[str, float]:
+    """The generating engine's counters plus, when another engine scores, its counters (an engine without ``stats``: none)."""
+    engines = [engine] if scorer is None or scorer is engine else [engine, scorer]
+    total: dict[str, float] = {}
+    for e in engines:
+        stats = getattr(e, "stats", None)
+        for key, value in (stats.snapshot() if stats is not None else {}).items():
+            total[key] = total.get(key, 0) + value
+    return total
 
 
 def peak_rss_mb() -> float:
@@ -265,11 +279,22 @@ def log_partition(info: PartitionStats, model_version: str) -> None:
     """One line per partition in the executor's stderr: the numbers to watch on a cluster."""
     wall = time.perf_counter() - info.started
     busy = max(info.engine_s, 1e-9)
+    c = info.engine_counters
+    # Where the engine time went (generate vs score) and how much of the prompt the prefix cache
+    # served (vllm; the shared system prompt should make this high): the first things to check
+    # when a partition is slow.
+    engine = (
+        f" generate_s={c.get('generate_seconds', 0.0):.2f} score_s={c.get('score_seconds', 0.0):.2f}"
+        f" scored_pairs={int(c.get('pairs', 0))} prompt_tokens={int(c.get('prompt_tokens', 0))}"
+        f" prefix_cache_hit={c.get('cached_prompt_tokens', 0) / max(c.get('prompt_tokens', 0), 1):.2f}"
+        if c
+        else ""
+    )
     print(
         f"qrw.rewrite partition={info.partition} attempt={info.attempt} device={info.device} "
         f"model={model_version} queries={info.rows_out} engine_s={info.engine_s:.2f} load_s={info.load_s:.2f} "
         f"wall_s={wall:.2f} queries_per_s={info.rows_out / busy:.1f} gen_tokens={info.gen_tokens} "
-        f"tokens_per_s={info.gen_tokens / busy:.1f} peak_rss_mb={peak_rss_mb():.0f}",
+        f"tokens_per_s={info.gen_tokens / busy:.1f} peak_rss_mb={peak_rss_mb():.0f}{engine}",
         file=sys.stderr,
         flush=True,
     )
@@ -376,13 +401,15 @@ def infer_partition(
     """
     engine = None
     scorer = None
+    before: dict[str, float] = {}
 
     def load() -> None:
-        nonlocal engine, scorer
+        nonlocal engine, scorer, before
         t0 = time.perf_counter()
         engine = engine_factory()
         scorer = scorer_factory() if scorer_factory is not None else engine
         info.load_s = time.perf_counter() - t0
+        before = engine_counters(engine, scorer)
         expected = settings.policy_version or settings.model_version
         if getattr(engine, "model_version", expected) != expected:
             print(
@@ -427,6 +454,7 @@ def infer_partition(
             for chunk, done in _overlapped(rest, lambda c: engine_chunk(c["query_norm"], engine, settings, scorer), settings.inflight_chunks):
                 yield emit(chunk, done)
     if info.rows_out:
+        info.engine_counters = EngineStats.delta(engine_counters(engine, scorer), before)
         log_partition(info, settings.model_version)
 
 

@@ -74,6 +74,8 @@ RUNS_SCHEMA = T.StructType(
         T.StructField("golden_relevance_accuracy", T.DoubleType()),
         T.StructField("golden_relevance_auc", T.DoubleType()),
         T.StructField("golden_relevance", T.StringType()),
+        #: The config profile the run was launched with (``profile:`` in conf/*.yaml): local, cluster, ...
+        T.StructField("profile", T.StringType()),
     ]
 )
 #: A ``running`` row of another machine's driver older than this is taken as abandoned
@@ -276,6 +278,7 @@ class RunSummary:
     golden_relevance_accuracy: float | None = None
     golden_relevance_auc: float | None = None
     golden_relevance: dict | None = None
+    profile: str | None = None
 
     @classmethod
     def begin(cls, ctx, *, fingerprint: str, window: dict, settings: str, counts: dict[str, int]) -> RunSummary:
@@ -299,6 +302,7 @@ class RunSummary:
             settings=settings,
             driver=this_driver(),
             table=ctx.table,
+            profile=ctx.cfg.profile,
         )
 
     def skipped(self, reason: str, *, dictionary_version: int | None) -> RunSummary:

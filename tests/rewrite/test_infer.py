@@ -181,3 +181,16 @@ def test_fault_injection_fails_the_first_attempt_only_mid_partition():
     clean, _ = _run(queries, FakeEngine(), _settings(chunk_size=4))
     strip = lambda rows: [(r["query_norm"], r["rewrites"]) for r in rows]  # noqa: E731
     assert strip(retry) == strip(other) == strip(clean)
+
+
+def test_the_partition_log_line_carries_this_partitions_engine_counters(capsys):
+    """The engine lives across partitions; the log line gives this partition's share of its counters."""
+    engine = FakeEngine()
+    _run([f"brand{i} running shoes" for i in range(6)], engine, _settings(chunk_size=4))
+    first_pairs = engine.stats.pairs
+    first = capsys.readouterr().err
+    _run([f"brand{i} rain boots" for i in range(3)], engine, _settings(chunk_size=4))
+    second = capsys.readouterr().err
+    assert first_pairs > 0 and f"scored_pairs={first_pairs} " in first
+    assert f"scored_pairs={engine.stats.pairs - first_pairs} " in second  # a delta, not the running total
+    assert "generate_s=" in second and "prefix_cache_hit=" in second

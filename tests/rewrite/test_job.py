@@ -59,6 +59,7 @@ def test_first_run_writes_one_ranked_row_per_eligible_query(spark, first_run):
     run = read_runs(spark, table)[summary["run_id"]]
     assert run["status"] == "succeeded" and run["counts"]["inserted"] == len(expected) and run["engine_seconds"] >= 0
     assert run["devices"] == ["cpu"] and run["dictionary_version"] == delta_version(spark, table)
+    assert run["profile"] == summary["profile"] == "local"  # conf/local.yaml's profile: recorded with the run
     rejects = {r["reason"] for r in spark.read.format("delta").load(f"{table}_rejects").where(f"run_id = '{summary['run_id']}'").collect()}
     assert rejects == {"search without query", "missing user_id"}
     # Change Data Feed records the inserts of this run.

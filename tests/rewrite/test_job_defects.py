@@ -19,7 +19,7 @@ from qrw.errors import QrwError
 from qrw.rewrite.job import run_rewrite
 from qrw.rewrite.runs import record_run, utc_now
 
-from .conftest import make_cfg, read_dictionary, read_runs, run_cli, search, small_log, write_log
+from .conftest import delta_version, make_cfg, read_dictionary, read_runs, run_cli, search, small_log, write_log
 
 
 def _model_dir(tmp_path, manifest: str | None, weights: bool = False):
@@ -138,3 +138,32 @@ def test_the_run_summary_is_exactly_the_runs_table_row():
 
     assert [f.name for f in dataclasses.fields(RunSummary)] == RUNS_SCHEMA.fieldNames()
     assert set(PRINTED) <= set(RUNS_SCHEMA.fieldNames())
+
+
+def test_a_concurrent_commit_during_the_merge_is_a_clear_error_and_merges_nothing(spark, tmp_path, monkeypatch):
+    """Two runs racing for one table: the loser says another run committed and to retry; its run is failed.
+
+    A named fake at one boundary: the MERGE raises Delta's own ``ConcurrentAppendException`` (a real
+    conflict needs another commit inside the MERGE's window, which no test can time). Everything
+    before it (selection, engine, staging) runs for real, and the table keeps its last version.
+    """
+    from delta.exceptions import ConcurrentAppendException
+
+    from qrw.rewrite import job
+
+    log = write_log(spark, tmp_path / "log", [search(q, u) for q in ("garden hose", "rain boots") for u in ("u1", "u2")])
+    table = str(tmp_path / "dict")
+    first = run_rewrite(make_cfg(), search_log=log, model="fake", table=table)
+    version, before = delta_version(spark, table), read_dictionary(spark, table)
+
+    def conflicting_merge(*args, **kwargs):
+        raise ConcurrentAppendException(message="[DELTA_CONCURRENT_APPEND] Files were added to the root of the table by a concurrent update.")
+
+    monkeypatch.setattr(job, "merge_into_dictionary", conflicting_merge)
+    new_day = write_log(spark, tmp_path / "log2", [search("snow shovel", u) for u in ("u1", "u2")])  # work to merge
+    with pytest.raises(QrwError, match="another run committed to .* retry when the other run has finished") as err:
+        run_rewrite(make_cfg(), search_log=new_day, model="fake", table=table)
+    assert err.value.__cause__ is None  # `from None`: the CLI prints one line, not the Java trace
+    assert delta_version(spark, table) == version and read_dictionary(spark, table) == before
+    failed = [r for r in read_runs(spark, table).values() if r["run_id"] != first["run_id"]]
+    assert [r["status"] for r in failed] == ["failed"] and "ConcurrentAppendException" in failed[0]["error"]
