@@ -137,9 +137,9 @@ class PartitionStats:
     engine_counters: dict[str, float] = field(default_factory=dict)
 
 
-def engine_counters(engine, scorer=None) -> dict[str, float]:
-    """The generating engine's counters plus, when another engine scores, its counters (an engine without ``stats``: none)."""
-    engines = [engine] if scorer is None or scorer is engine else [engine, scorer]
+def engine_totals(engine, scorer) -> dict[str, float]:
+    """The generating engine's cumulative counters plus, when another engine scores, its counters (an engine without ``stats``: none)."""
+    engines = [engine] if scorer is engine else [engine, scorer]
     total: dict[str, float] = {}
     for e in engines:
         stats = getattr(e, "stats", None)
@@ -409,7 +409,7 @@ def infer_partition(
         engine = engine_factory()
         scorer = scorer_factory() if scorer_factory is not None else engine
         info.load_s = time.perf_counter() - t0
-        before = engine_counters(engine, scorer)
+        before = engine_totals(engine, scorer)
         expected = settings.policy_version or settings.model_version
         if getattr(engine, "model_version", expected) != expected:
             print(
@@ -454,7 +454,7 @@ def infer_partition(
             for chunk, done in _overlapped(rest, lambda c: engine_chunk(c["query_norm"], engine, settings, scorer), settings.inflight_chunks):
                 yield emit(chunk, done)
     if info.rows_out:
-        info.engine_counters = EngineStats.delta(engine_counters(engine, scorer), before)
+        info.engine_counters = EngineStats.delta(engine_totals(engine, scorer), before)
         log_partition(info, settings.model_version)
 
 
