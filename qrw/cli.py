@@ -88,7 +88,7 @@ def build_training_data_cmd(cfg: QrwConfig, search_log: str, catalog: str, label
 
 @main.group()
 def train() -> None:
-    """bootstrap | sft | grpo."""
+    """bootstrap | sft | grpo | relevance | calibrate."""
 
 
 @train.command("bootstrap")
@@ -127,6 +127,17 @@ def train_grpo(cfg: QrwConfig, data: str, model: str, out: str) -> None:
     from .train.grpo import train_grpo as run
 
     run(cfg, data=data, model=model, out=out)
+
+
+@train.command("relevance")
+@_config_options
+@click.option("--data", required=True, help="Output folder of build-training-data (its relevance_train.jsonl; dev numbers from relevance_dev.jsonl).")
+@click.option("--out", required=True)
+def train_relevance(cfg: QrwConfig, data: str, out: str) -> None:
+    """A lexical relevance model (gradient-boosted trees, seconds on a CPU) to score with: rewrite.scorer_model=OUT."""
+    from .train.relevance import train_relevance as run
+
+    _emit(run(cfg, data=data, out=out))
 
 
 @train.command("calibrate")

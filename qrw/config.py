@@ -480,11 +480,18 @@ class ServeSection(Section):
     golden_set: str | None = None
     min_golden_hit_rate: float = Field(0.5, ge=0, le=1)
     #: Optional JSONL of labelled pairs {"query", "rewrite", "keeps_intent": true|false} (or "grade" 0-2,
-    #: 2 = keeps): the nightly rewrite job scores them with its scoring model and records accuracy and
-    #: AUC in its run; publishing blocks below min_golden_relevance_accuracy (qrw.serve.golden_relevance).
-    #: A bare file name is also looked up under conf/ (conf/golden_relevance.jsonl: the sample world's).
+    #: 2 = keeps): the nightly rewrite job scores them with its scoring model and records AUC, accuracy
+    #: and the confusion counts in its run; publishing blocks below the minimums that follow
+    #: (qrw.serve.gates.golden_relevance_gate). A bare file name is also looked up under conf/
+    #: (conf/golden_relevance.jsonl: the sample world's).
     golden_relevance: str | None = None
-    min_golden_relevance_accuracy: float = Field(0.75, ge=0, le=1)
+    #: Does the scorer rank the labelled keeps above the drifts (threshold-free)? A shuffled or random scorer sits at 0.5.
+    min_golden_relevance_auc: float | None = Field(0.75, ge=0, le=1)
+    #: Of the golden pairs kept at the run's threshold, the share labelled keeps (checked when any is kept).
+    min_golden_relevance_precision: float | None = Field(0.8, ge=0, le=1)
+    #: Keep/drop accuracy at the run's threshold. Off by default: a threshold set for 90% precision
+    #: drops many labelled keeps by design, which accuracy counts as errors.
+    min_golden_relevance_accuracy: float | None = Field(None, ge=0, le=1)
 
 
 class QrwConfig(Section):

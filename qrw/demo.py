@@ -1,7 +1,8 @@
 """`qrw demo`: the whole pipeline on the embedded sample world, on this machine.
 
-world -> training data -> bootstrap -> SFT -> GRPO -> nightly rewrite job -> publish ->
-export -> evaluate, each stage writing under ``paths.data_dir`` (default ./qrw-data).
+world -> training data -> bootstrap -> SFT -> relevance model -> GRPO -> calibrate (and choose
+the scorer on dev) -> nightly rewrite job -> publish -> export -> evaluate, each stage writing
+under ``paths.data_dir`` (default ./qrw-data).
 Stages are resumable: a stage whose output already exists is skipped (``--stages`` forces a
 subset to run again), so a second ``make demo`` takes seconds, not minutes.
 """
@@ -23,7 +24,9 @@ from .errors import GateBlocked
 
 console = Console()
 
-STAGES = ("world", "data", "bootstrap", "sft", "grpo", "calibrate", "rewrite", "publish", "export", "evaluate")
+STAGES = ("world", "data", "bootstrap", "sft", "relevance", "grpo", "calibrate", "rewrite", "publish", "export", "evaluate")
+#: Under models/: which scorer the calibrate stage chose on dev, and what each candidate measured.
+SCORER_CHOICE = "scorer_choice.json"
 #: The sample world's golden relevance set (conf/golden_relevance.jsonl), used when serve.golden_relevance is unset.
 SAMPLE_GOLDEN_RELEVANCE = "golden_relevance.jsonl"
 EXAMPLE_QUERIES = 8
@@ -63,8 +66,9 @@ def _done(stage: str, p: DemoPaths, cfg: QrwConfig) -> bool:
         "data": p.training / "summary.json",
         "bootstrap": p.model("base") / "qrw_model.json",
         "sft": p.model("sft") / "qrw_model.json",
+        "relevance": p.model("relevance") / "qrw_model.json",
         "grpo": p.model("grpo") / "qrw_model.json",
-        "calibrate": _scoring_model(cfg, p) / "calibration.json" if _has_model(p) else None,
+        "calibrate": (p.root / "models" / SCORER_CHOICE) if cfg.rewrite.scorer_model is None else (_scoring_model(cfg, p) / "calibration.json"),
         "export": p.export,
         "evaluate": p.report / "metrics.json",
     }
@@ -93,9 +97,10 @@ def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = 
         "data": lambda: _data(cfg, p),
         "bootstrap": lambda: _bootstrap(cfg, p),
         "sft": lambda: _sft(cfg, p),
+        "relevance": lambda: _relevance(cfg, p),
         "grpo": lambda: _grpo(cfg, p),
         "calibrate": lambda: _calibrate(cfg, p),
-        "rewrite": lambda: _rewrite(cfg, p),
+        "rewrite": lambda: _rewrite(_with_chosen_scorer(cfg, p), p),
         "publish": lambda: _publish(cfg, p),
         "export": lambda: _export(cfg, p),
         "evaluate": lambda: _evaluate(cfg, p, timings),
@@ -125,7 +130,9 @@ def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = 
     if blocked is not None:
         raise GateBlocked(
             f"the demo ran every stage, but the quality gates refused to publish the dictionary ({blocked}). "
-            "Train longer (raise train.*.time_budget_s in conf/local.yaml) and rerun `qrw demo --stages sft,grpo,rewrite,publish,export,evaluate`"
+            f"The report ({p.report / 'report.html'}) shows what the models measured; train longer (raise train.*.max_steps "
+            "or epochs, and time_budget_s if the manifests say stopped_by_time_budget) and rerun "
+            "`qrw demo --stages sft,relevance,grpo,calibrate,rewrite,publish,export,evaluate`"
         )
     return {"timings": timings, "root": str(p.root)}
 
@@ -168,6 +175,16 @@ def _sft(cfg: QrwConfig, p: DemoPaths) -> None:
     train_sft(cfg, data=str(p.training), out=str(p.model("sft")), base=str(p.model("base")))
 
 
+def _relevance(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .train.relevance import train_relevance
+
+    metrics = train_relevance(cfg, data=str(p.training), out=str(p.model("relevance")))["metrics"]
+    console.print(
+        f"relevance model: {metrics['train_rows']} train pairs, dev tagging accuracy {metrics.get('relevance_accuracy')} "
+        f"(majority {metrics.get('majority_rate')}), dev AUC {metrics.get('relevance_auc')}"
+    )
+
+
 def _grpo(cfg: QrwConfig, p: DemoPaths) -> None:
     from .train.grpo import train_grpo
 
@@ -191,9 +208,11 @@ def mark_is_stale(cfg: QrwConfig, p: DemoPaths) -> bool:
 
     if not _has_model(p):
         return False
-    model = _scoring_model(cfg, p)
+    models = [_scoring_model(cfg, p)] if cfg.rewrite.scorer_model is not None else _scorer_candidates(p)
     try:
-        read_calibration(model, str(read_manifest(model)["model_version"]))
+        for model in models:
+            if read_calibration(model, str(read_manifest(model)["model_version"])) is None:
+                return True
     except QrwError:
         return True
     return False
@@ -204,18 +223,59 @@ def _has_model(p: DemoPaths) -> bool:
 
 
 def _scoring_model(cfg: QrwConfig, p: DemoPaths) -> Path:
-    """The model whose relevance the nightly job will apply (rewrite.scorer_model, default the policy)."""
+    """The model whose relevance the nightly job will apply: rewrite.scorer_model, else the demo's dev choice, else the policy."""
     from .rewrite.scoring import scorer_dir
 
+    choice = p.root / "models" / SCORER_CHOICE
+    if cfg.rewrite.scorer_model is None and choice.exists():
+        return Path(json.loads(choice.read_text())["chosen"])
     return Path(scorer_dir(cfg, str(_final_model(p))))
 
 
+def _scorer_candidates(p: DemoPaths) -> list[Path]:
+    """What the demo chooses its scorer from: the policy's own relevance task and the relevance model."""
+    return [_final_model(p)] + ([p.model("relevance")] if (p.model("relevance") / "qrw_model.json").exists() else [])
+
+
+def _with_chosen_scorer(cfg: QrwConfig, p: DemoPaths) -> QrwConfig:
+    if cfg.rewrite.scorer_model is not None or not (p.root / "models" / SCORER_CHOICE).exists():
+        return cfg
+    chosen = cfg.model_copy(deep=True)
+    chosen.rewrite.scorer_model = str(_scoring_model(cfg, p))
+    return chosen
+
+
+def choose_scorer(measured: dict[str, dict]) -> str:
+    """The candidate that keeps the most dev pairs at the target precision, then the one with the higher dev AUC."""
+    return max(measured, key=lambda m: (measured[m]["coverage_at_threshold"] or 0.0, measured[m]["dev_auc"] or 0.0))
+
+
 def _calibrate(cfg: QrwConfig, p: DemoPaths) -> None:
-    """Calibrate the scoring model on dev, so rewrite.min_relevance=auto filters at the target precision."""
+    """Calibrate the scorer(s) on dev, so rewrite.min_relevance=auto filters at the target precision.
+
+    With rewrite.scorer_model unset the demo measures each candidate (the policy, the
+    relevance model) on the dev split and keeps the one that keeps the most dev pairs at
+    the target precision (then the higher AUC): tuning on dev, as docs/results.md says.
+    """
     from .train.calibrate import calibrate, describe
 
-    model = _scoring_model(cfg, p)
-    console.print(describe(calibrate(cfg, model=str(model), data=str(p.training)), str(model)))
+    if cfg.rewrite.scorer_model is not None:
+        model = _scoring_model(cfg, p)
+        console.print(describe(calibrate(cfg, model=str(model), data=str(p.training)), str(model)))
+        return
+    measured: dict[str, dict] = {}
+    for model in _scorer_candidates(p):
+        cal = calibrate(cfg, model=str(model), data=str(p.training))
+        console.print(describe(cal, str(model)))
+        measured[str(model)] = {
+            "dev_auc": cal.population.get("auc"),
+            "threshold": cal.threshold,
+            "precision_at_threshold": cal.precision_at_threshold,
+            "coverage_at_threshold": cal.coverage_at_threshold if cal.threshold is not None else 0.0,
+        }
+    chosen = choose_scorer(measured)
+    (p.root / "models" / SCORER_CHOICE).write_text(json.dumps({"chosen": chosen, "rule": "most dev pairs kept at rewrite.target_precision, then dev AUC", "candidates": measured}, indent=2))
+    console.print(f"scorer chosen on dev: [bold]{chosen}[/bold] (rewrite.scorer_model; {SCORER_CHOICE} says why)")
 
 
 def _rewrite(cfg: QrwConfig, p: DemoPaths) -> None:
@@ -241,7 +301,7 @@ def _evaluate(cfg: QrwConfig, p: DemoPaths, timings: dict[str, float]) -> None:
     """Test-split metrics and the HTML report; the stage seconds so far go into the report."""
     from .eval.run import evaluate
 
-    models = [str(p.model(n)) for n in ("sft", "grpo") if (p.model(n) / "qrw_model.json").exists()]
+    models = [str(p.model(n)) for n in ("sft", "grpo", "relevance") if (p.model(n) / "qrw_model.json").exists()]
     evaluate(cfg, world=str(p.world), table=str(p.dictionary), data=str(p.training), models=models, out=str(p.report),
              timings={f"{k}_s": v for k, v in timings.items()})
 

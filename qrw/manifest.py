@@ -27,9 +27,12 @@ def write_manifest(model_dir: str | Path, **fields: Any) -> dict:
 def read_manifest(model_dir: str | Path) -> dict:
     """The manifest, or a minimal one for a plain HF directory (e.g. a Qwen checkout)."""
     model_dir = Path(model_dir)
-    if not (model_dir / "config.json").exists():
-        raise QrwError(f"{model_dir} is not a model directory (no config.json); train one with `qrw train sft`")
     path = model_dir / MANIFEST
+    if not (model_dir / "config.json").exists():
+        manifest = _parse_manifest(path) if path.exists() else {}
+        if manifest.get("kind") == "relevance":  # `qrw train relevance` (qrw.relevance_model): no transformers config
+            return manifest
+        raise QrwError(f"{model_dir} is not a model directory (no config.json); train one with `qrw train sft`")
     if path.exists():
         return _parse_manifest(path)
     return {"model_version": f"{model_dir.name}-{_weights_digest(model_dir)}", "base": str(model_dir)}

@@ -1,4 +1,4 @@
-"""Session-wide fixtures: one Spark session (real, with Delta) and the default config."""
+"""Session-wide fixtures: one Spark session (real, with Delta), the default config, the sample world's data job."""
 
 from __future__ import annotations
 
@@ -39,3 +39,24 @@ def standalone_master(tmp_path_factory):
     url = cluster.start()
     yield url
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_world_built(spark, cfg, tmp_path_factory):
+    """The sample world with 600 users (~6k events, ~800 distinct queries) through the real training-data job.
+
+    Built once per session: the mining floors (tests/data) and the leakage audit (tests/train)
+    read the same run. Yields a namespace: world, paths (its Delta inputs), out (the job's
+    output folder), summary, folder (scratch space beside them).
+    """
+    from types import SimpleNamespace
+
+    from qrw.data.job import build_training_data
+    from qrw.sim import generate_world, write_world
+
+    world = generate_world(cfg.sim.model_copy(update={"users": 600}))
+    folder = tmp_path_factory.mktemp("sample_world")
+    paths = write_world(spark, world, str(folder / "world"), fmt="delta")
+    out = folder / "data"
+    summary = build_training_data(cfg, search_log=paths["search_log"], catalog=paths["catalog"], labels=paths["relevance_labels"], out=str(out), fmt=None)
+    return SimpleNamespace(world=world, paths=paths, out=out, summary=summary, folder=folder)

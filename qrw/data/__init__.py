@@ -18,7 +18,7 @@ Output layout under ``--out`` (others build against it):
   ``sft``, ``grpo_prompts``, ``eval`` (held-out dev and test queries with their products and
   mined reference rewrites), ``rejects`` (rows of this run_id replaced).
 * ``export/`` (JSON Lines for TRL): ``sft_{train,dev,test}.jsonl``, ``grpo_{train,dev,test}.jsonl``,
-  ``relevance_{dev,test}.jsonl``, ``query_splits.jsonl`` (query_norm -> split, what bootstrap
+  ``relevance_{train,dev,test}.jsonl`` (labelled pairs), ``query_splits.jsonl`` (query_norm -> split, what bootstrap
   and evaluate read), ``catalog.jsonl``, ``corpus.txt`` (train queries only).
 * ``summary.json``: counts per signal, drops per reason, label balance, rejects,
   split sizes, warnings, seconds per step.

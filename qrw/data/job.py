@@ -43,7 +43,7 @@ from .sessions import sessionize
 TABLES = ("behaviour", "rewrite_pairs", "relevance_examples", "sft", "grpo_prompts", "eval", "rejects")
 EXPORTS = (
     *(f"{kind}_{split}.jsonl" for kind in ("sft", "grpo") for split in splits.SPLITS),
-    *(f"relevance_{split}.jsonl" for split in splits.HELD_OUT),
+    *(f"relevance_{split}.jsonl" for split in splits.SPLITS),
     "query_splits.jsonl",
     "catalog.jsonl",
     "corpus.txt",
@@ -307,7 +307,7 @@ def _eval_table(behaviour: DataFrame, rewrite_pairs: DataFrame) -> DataFrame:
 
 
 def _write_exports(spark, out: str, sft: DataFrame, grpo: DataFrame, rel: DataFrame, catalog: DataFrame, behaviour: DataFrame, write_corpus: bool) -> None:
-    """The JSONL files: one per split for SFT and GRPO, held-out relevance rows, the query -> split map.
+    """The JSONL files: one per split for SFT, GRPO and the labelled relevance pairs, the query -> split map.
 
     ``query_splits.jsonl`` is how later stages learn the split without recomputing it
     (``qrw train bootstrap --data`` pretrains on train queries only; ``qrw evaluate``
@@ -319,7 +319,7 @@ def _write_exports(spark, out: str, sft: DataFrame, grpo: DataFrame, rel: DataFr
         training_files.write_jsonl(spark, rows, f"{ex}/sft_{split}.jsonl", order=["task", "_h"], drop=["_h"])
         rows = grpo.where(F.col("split") == split).select("prompt", "query", "query_norm", "products")
         training_files.write_jsonl(spark, rows, f"{ex}/grpo_{split}.jsonl", order=["query_norm"])
-    for split in splits.HELD_OUT:
+    for split in splits.SPLITS:  # train: `qrw train relevance` learns from it; dev/test: tagging metrics and calibration
         rows = rel.where(F.col("split") == split).select(F.col("query_norm").alias("query"), F.col("rewrite_norm").alias("rewrite"), "grade")
         training_files.write_jsonl(spark, rows, f"{ex}/relevance_{split}.jsonl", order=["query", "rewrite"])
     training_files.write_jsonl(spark, behaviour.select("query_norm", "split"), f"{ex}/query_splits.jsonl", order=["query_norm"])

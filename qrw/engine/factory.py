@@ -57,7 +57,8 @@ def get_engine(cfg: EngineSection, model_dir: str, device: str | None = None) ->
     """The process's engine for this model and settings; built on first use.
 
     ``model_dir`` must hold a model (``config.json``; its ``qrw_model.json`` gives
-    ``model_version``) except for ``kind=fake``, where it only names the fake.
+    ``model_version``) except for ``kind=fake``, where it only names the fake. A
+    relevance model (:mod:`qrw.relevance_model`) is served as itself: it only scores.
     """
     key = _key(cfg, model_dir)
     engine = _ENGINES.get(key)
@@ -78,6 +79,10 @@ def get_engine(cfg: EngineSection, model_dir: str, device: str | None = None) ->
 
 
 def _create(cfg: EngineSection, model_dir: str, device: str | None) -> Engine:
+    if _is_relevance_model(model_dir):
+        from ..relevance_model import RelevanceModel
+
+        return RelevanceModel(model_dir, device=device)
     if cfg.kind == "fake":
         from .fake import FakeEngine
 
@@ -103,6 +108,13 @@ def _create(cfg: EngineSection, model_dir: str, device: str | None) -> Engine:
 
         return HfEngine(cfg, model_dir, model_version=model_version, device=device)
     raise QrwError(f"unknown engine.kind {cfg.kind!r}; use vllm, hf, fake or instant")
+
+
+def _is_relevance_model(model_dir: str) -> bool:
+    """A `qrw train relevance` directory: served as a scorer (rewrite.scorer_model) whatever engine.kind says."""
+    from ..relevance_model import is_relevance_model
+
+    return bool(model_dir) and is_relevance_model(model_dir)
 
 
 def close_engines() -> None:

@@ -59,7 +59,7 @@ def _bootstrap_fields(base: Path) -> Iterator[tuple[str, str]]:
 
 
 def _export_fields(export: Path) -> Iterator[tuple[str, str]]:
-    from ..train.data import CORPUS, GRPO_TRAIN, SFT_TRAIN, read_jsonl
+    from ..train.data import CORPUS, GRPO_TRAIN, RELEVANCE_TRAIN, SFT_TRAIN, read_jsonl
 
     for row in read_jsonl(export / SFT_TRAIN, required=False):
         for message in row.get("prompt", []):
@@ -74,6 +74,9 @@ def _export_fields(export: Path) -> Iterator[tuple[str, str]]:
         for message in row.get("prompt", []):
             for field in _prompt_fields(message.get("content", "")):
                 yield "grpo_train", field
+    for row in read_jsonl(export / RELEVANCE_TRAIN, required=False):  # the relevance model's training pairs
+        yield "relevance_train", row.get("query") or ""
+        yield "relevance_train", row.get("rewrite") or ""
     corpus = export / CORPUS
     if corpus.exists():
         for line in corpus.read_text(encoding="utf-8").splitlines():

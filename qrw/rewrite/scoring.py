@@ -2,7 +2,7 @@
 
 Why its own step: GRPO trains only the rewrite task, so the policy's own tagging drifts
 (docs/results.md); ``rewrite.scorer_model`` lets the night score with another model (the
-SFT checkpoint, ``sft``, or any model directory) loaded beside the policy in the same
+SFT checkpoint, ``sft``, any model directory, or a ``qrw train relevance`` model) loaded beside the policy in the same
 Python worker (``qrw.engine.get_engine`` caches one engine per model and settings). The
 scorer's ``calibration.json`` (``qrw train calibrate``) maps its raw score to P(keeps
 intent), and ``rewrite.min_relevance`` (``auto`` by default) is turned into the number the
@@ -18,6 +18,7 @@ from ..calibration import Calibration, read_calibration, resolve_min_relevance
 from ..config import QrwConfig
 from ..errors import QrwError
 from ..manifest import MANIFEST, read_manifest, require_weights
+from ..relevance_model import is_relevance_model
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,11 @@ def resolve_scoring(cfg: QrwConfig, *, policy: str, policy_version: str) -> Scor
     directory = scorer_dir(cfg, policy)
     is_policy = Path(directory).expanduser().resolve() == Path(policy).expanduser().resolve()
     fake = cfg.engine.kind in ("fake", "instant")
+    lexical = not is_policy and is_relevance_model(directory)
     if is_policy:
         version = policy_version
+    elif lexical:  # `qrw train relevance`: scores on the CPU beside any engine
+        version = str(read_manifest(directory)["model_version"])
     elif fake:
         from ..engine import get_engine
 
@@ -100,7 +104,7 @@ def resolve_scoring(cfg: QrwConfig, *, policy: str, policy_version: str) -> Scor
             raise QrwError(f"rewrite.scorer_model: {directory} is not a model directory")
         require_weights(directory)
         version = str(read_manifest(directory)["model_version"])
-    manifest_version = None if fake else version
+    manifest_version = None if fake and not lexical else version
     cal = read_calibration(directory, manifest_version)
     threshold, source = resolve_min_relevance(cfg.rewrite.min_relevance, cal, directory)
     return Scoring(model_dir=directory, model_version=version, is_policy=is_policy, calibration=cal, min_relevance=threshold, min_relevance_source=source)

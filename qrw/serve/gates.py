@@ -264,35 +264,63 @@ def golden_relevance_runs(spark: SparkSession, table: str, run_ids: list[str]) -
         runs.where(F.col("run_id").isin(list(run_ids)) & (F.col("status") == "succeeded"))
         .withColumn("_n", latest)
         .where("_n = 1")
-        .select("run_id", "golden_relevance_accuracy", "golden_relevance_auc", "scorer_model_version", "min_relevance_applied")
+        .select("run_id", "golden_relevance_accuracy", "golden_relevance_auc", "golden_relevance", "scorer_model_version", "min_relevance_applied")
         .collect()
     )
-    return [r.asDict() for r in rows]
+    out = []
+    for r in rows:
+        row = r.asDict()
+        try:
+            details = json.loads(row.pop("golden_relevance") or "{}")
+        except ValueError:
+            details = {}
+        row["golden_relevance_precision"] = details.get("precision")
+        row["golden_relevance_kept"] = (details.get("true_positives") or 0) + (details.get("false_positives") or 0)
+        out.append(row)
+    return out
 
 
 def golden_relevance_gate(runs: list[dict], cfg: ServeSection) -> GateResult:
-    """Independent of the model's own opinion: the scorer's accuracy on the labelled golden pairs.
+    """Independent of the model's own opinion: how the scorer judged the labelled golden pairs.
 
-    Over the runs whose rows the version holds, the lowest recorded accuracy; a version none of
-    whose runs scored the golden set is blocked (the set is configured, so it must be measured).
+    Per run whose rows the version holds: the AUC (does it rank the labelled keeps above the
+    drifts? ``serve.min_golden_relevance_auc``), the precision of the golden pairs it kept at
+    the run's threshold (``serve.min_golden_relevance_precision``, when any was kept) and,
+    if configured, the keep/drop accuracy. The worst run decides; a version none of whose runs
+    scored the golden set is blocked (the set is configured, so it must be measured).
     """
-    threshold = cfg.min_golden_relevance_accuracy
-    measured = [r for r in runs if r.get("golden_relevance_accuracy") is not None]
+    measured = [r for r in runs if r.get("golden_relevance_auc") is not None or r.get("golden_relevance_accuracy") is not None]
     if not measured:
         return GateResult(
-            False, None, threshold,
+            False, None, cfg.min_golden_relevance_auc,
             f"no run of this version scored the golden relevance set ({cfg.golden_relevance}): rerun `qrw rewrite` "
             "with the same --set serve.golden_relevance",
         )
-    worst = min(measured, key=lambda r: r["golden_relevance_accuracy"])
-    acc, auc = float(worst["golden_relevance_accuracy"]), worst.get("golden_relevance_auc")
-    auc_text = "n/a" if auc is None else f"{auc:.3f}"
+    checks = [
+        ("AUC", "golden_relevance_auc", cfg.min_golden_relevance_auc),
+        ("precision of the kept pairs", "golden_relevance_precision", cfg.min_golden_relevance_precision),
+        ("keep/drop accuracy", "golden_relevance_accuracy", cfg.min_golden_relevance_accuracy),
+    ]
+    failures = []
+    for run in measured:
+        for name, key, minimum in checks:
+            value = run.get(key)
+            if minimum is None or value is None:
+                continue  # not configured, or nothing kept (no precision): the coverage gate sees that
+            if float(value) < minimum:
+                failures.append((run, name, float(value), minimum))
+    worst = failures[0][0] if failures else min(measured, key=lambda r: r.get("golden_relevance_auc") if r.get("golden_relevance_auc") is not None else 1.0)
+    fmt = lambda v: "n/a" if v is None else f"{float(v):.3f}"  # noqa: E731
     msg = (
-        f"scorer {worst.get('scorer_model_version')} keeps/drops {acc:.1%} of the golden pairs as labelled "
-        f"(AUC {auc_text}, at min_relevance {worst.get('min_relevance_applied')}; run {worst['run_id']})"
+        f"scorer {worst.get('scorer_model_version')} on the golden pairs: AUC {fmt(worst.get('golden_relevance_auc'))}, "
+        f"precision {fmt(worst.get('golden_relevance_precision'))} over {worst.get('golden_relevance_kept', 0)} kept, "
+        f"accuracy {fmt(worst.get('golden_relevance_accuracy'))} (min_relevance {worst.get('min_relevance_applied')}; run {worst['run_id']})"
     )
-    ok = acc >= threshold
-    return GateResult(ok, acc, threshold, msg if ok else msg + ": its relevance disagrees with the labels, so its dictionary is not published")
+    metric = worst.get("golden_relevance_auc")
+    if not failures:
+        return GateResult(True, metric, cfg.min_golden_relevance_auc, msg)
+    why = "; ".join(f"{name} {value:.3f} < {minimum}" for _, name, value, minimum in failures if _ is worst)
+    return GateResult(False, metric, cfg.min_golden_relevance_auc, msg + f": {why}, its relevance disagrees with the labels, so its dictionary is not published")
 
 
 def run_gates(spark: SparkSession, cfg: ServeSection, candidate: DataFrame, published: DataFrame | None, table: str | None = None) -> tuple[dict[str, GateResult], dict]:

@@ -33,20 +33,29 @@ def dev_pairs(data: str | Path, limit: int | None = None) -> list[dict]:
     return rows
 
 
-def calibrate(cfg: QrwConfig, *, model: str, data: str, target_precision: float | None = None, method: Method | None = None) -> Calibration:
-    """Fit, write ``{model}/calibration.json`` and record it in the manifest; returns the calibration."""
+def dev_scores(cfg: QrwConfig, model: str, pairs: list[tuple[str, str]]) -> list[float]:
+    """The raw relevance score the nightly job would give each pair: an LLM's relevance task, or a relevance model."""
+    from ..relevance_model import RelevanceModel, is_relevance_model
+
+    if is_relevance_model(model):
+        return RelevanceModel(model).score(pairs)
     from .modeling import load_model, load_tokenizer, setup_torch
     from .scoring import relevance_scores
 
+    setup_torch(cfg.train)
+    tokenizer, net = load_tokenizer(model), load_model(model, trainable=False)
+    return relevance_scores(net, tokenizer, pairs, cfg.train.sft.eval_batch_size)
+
+
+def calibrate(cfg: QrwConfig, *, model: str, data: str, target_precision: float | None = None, method: Method | None = None) -> Calibration:
+    """Fit, write ``{model}/calibration.json`` and record it in the manifest; returns the calibration."""
     target = float(target_precision if target_precision is not None else cfg.rewrite.target_precision)
     method = method or cfg.rewrite.calibration_method
     manifest = read_manifest(model)  # a clear error for a non-model dir
     if not (Path(model) / MANIFEST).exists():
         raise QrwError(f"{model} has no {MANIFEST}: calibrate a model `qrw train sft`/`qrw train grpo` wrote")
     rows = dev_pairs(data, cfg.train.sft.max_eval_examples)
-    setup_torch(cfg.train)
-    tokenizer, net = load_tokenizer(model), load_model(model, trainable=False)
-    scores = relevance_scores(net, tokenizer, [(r["query"], r["rewrite"]) for r in rows], cfg.train.sft.eval_batch_size)
+    scores = dev_scores(cfg, model, [(r["query"], r["rewrite"]) for r in rows])
     labels = [int(r["grade"]) == POSITIVE_GRADE for r in rows]
     cal = fit_calibration(scores, labels, method=method, target_precision=target, source=str(Path(data).resolve()), model_version=str(manifest["model_version"]))
     write_calibration(model, cal)

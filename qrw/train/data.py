@@ -21,7 +21,7 @@ from ..prompts import TASK_RELEVANCE, TASK_REWRITE
 EVAL_SPLIT = "dev"
 SFT_TRAIN, SFT_EVAL, SFT_TEST = "sft_train.jsonl", "sft_dev.jsonl", "sft_test.jsonl"
 GRPO_TRAIN, GRPO_EVAL, GRPO_TEST = "grpo_train.jsonl", "grpo_dev.jsonl", "grpo_test.jsonl"
-RELEVANCE_EVAL, RELEVANCE_TEST = "relevance_dev.jsonl", "relevance_test.jsonl"
+RELEVANCE_TRAIN, RELEVANCE_EVAL, RELEVANCE_TEST = "relevance_train.jsonl", "relevance_dev.jsonl", "relevance_test.jsonl"
 CATALOG, CORPUS, QUERY_SPLITS = "catalog.jsonl", "corpus.txt", "query_splits.jsonl"
 SFT_TASKS = (TASK_REWRITE, TASK_RELEVANCE)
 

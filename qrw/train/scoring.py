@@ -85,15 +85,19 @@ def relevance_scores(model, tokenizer, pairs: list[tuple[str, str]], batch_size:
 
 def tagging_accuracy(model, tokenizer, rows: list[dict], batch_size: int = 64) -> dict:
     """Accuracy of argmax over the label tokens on (query, rewrite, grade) rows, vs always guessing the majority grade."""
+    rows = [r for r in rows if r.get("grade") in RELEVANCE_LABELS]
+    if not rows:
+        return {}
+    return tagging_metrics(label_probs(model, tokenizer, [(r["query"], r["rewrite"]) for r in rows], batch_size), rows)
+
+
+def tagging_metrics(probs: list[dict[int, float]], rows: list[dict]) -> dict:
+    """The tagging numbers a manifest records, from any scorer's label probabilities over ``rows`` (same order)."""
     import math
     from collections import Counter
 
     from ..eval.metrics import roc_auc
 
-    rows = [r for r in rows if r.get("grade") in RELEVANCE_LABELS]
-    if not rows:
-        return {}
-    probs = label_probs(model, tokenizer, [(r["query"], r["rewrite"]) for r in rows], batch_size)
     predicted = [max(p, key=p.get) for p in probs]
     gold = [int(r["grade"]) for r in rows]
     counts = Counter(gold)

@@ -21,24 +21,15 @@ from collections import Counter
 import pytest
 
 from qrw.data import splits
-from qrw.data.job import build_training_data
-
 from data_helpers import Built
-
-USERS = 600  # ~6k events, ~800 distinct queries: big enough for the floors, small enough for a test
 
 
 @pytest.fixture(scope="module")
-def world_built(spark, cfg, tmp_path_factory):
-    from qrw.sim import generate_world, write_world
-
-    world = generate_world(cfg.sim.model_copy(update={"users": USERS}))
-    folder = tmp_path_factory.mktemp("sim_world")
-    paths = write_world(spark, world, str(folder / "world"), fmt="delta")
-    inputs = {"search_log": paths["search_log"], "catalog": paths["catalog"], "labels": paths["relevance_labels"]}
-    out = folder / "out"
-    summary = build_training_data(cfg, out=str(out), fmt=None, **inputs)
-    return world, Built(inputs=inputs, out=out, summary=summary)
+def world_built(sample_world_built):
+    """The session's sample-world run (tests/conftest.py: 600 users, ~6k events, ~800 distinct queries)."""
+    run = sample_world_built
+    inputs = {"search_log": run.paths["search_log"], "catalog": run.paths["catalog"], "labels": run.paths["relevance_labels"]}
+    return run.world, Built(inputs=inputs, out=run.out, summary=run.summary)
 
 
 def _truth(world):

@@ -116,3 +116,37 @@ def test_publish_blocks_when_the_golden_set_is_configured_but_the_run_did_not_sc
     cfg = make_cfg(*SERVE_LOOSE, f"serve.golden_relevance={_golden_file(tmp_path / 'golden.jsonl', True)}")
     with pytest.raises(GateBlocked, match="no run of this version scored the golden relevance set"):
         publish(cfg, table=table)
+
+
+def test_a_relevance_model_scores_the_policys_candidates_and_the_golden_pairs(spark, log, tmp_path):
+    """rewrite.scorer_model = a `qrw train relevance` directory: its scores (no LLM) rank, filter and gate."""
+    import sys
+    from pathlib import Path
+
+    from qrw import relevance_model
+    from qrw.relevance_model import RelevanceModel
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from test_relevance_model import labelled_pairs
+
+    scorer_dir = tmp_path / "relevance"
+    relevance_model.save(relevance_model.fit(labelled_pairs(1500, seed=0)), scorer_dir, metrics={"relevance_accuracy": 0.9, "majority_rate": 0.5})
+    version = json.loads((scorer_dir / "qrw_model.json").read_text())["model_version"]
+    policy = _model(tmp_path, "policy", {"model_version": "p-1", "kind": "sft"})
+    table = str(tmp_path / "dict")
+    golden = _golden_file(tmp_path / "golden.jsonl", True)
+    cfg = make_cfg("rewrite.min_relevance=0", f"rewrite.scorer_model={scorer_dir}", f"serve.golden_relevance={golden}")
+    summary = run_rewrite(cfg, search_log=log, model=policy, table=table)
+    assert summary["scorer_model_version"] == version and summary["model_version"] == f"fake:p-1+scorer:{version}"
+    scorer = RelevanceModel(scorer_dir)
+    rows = read_dictionary(spark, table)
+    differs = 0
+    for key in PLAIN:
+        rewrites = rows[key]["rewrites"]
+        assert rewrites, key
+        differs += sum(abs(r["relevance"] - fake_relevance(key, r["rewrite"])) > 0.05 for r in rewrites)
+        expected = dict(zip([r["rewrite"] for r in rewrites], scorer.score([(key, r["rewrite"]) for r in rewrites])))
+        for r in rewrites:  # the relevance model's score, not the fake engine's word overlap
+            assert r["relevance"] == pytest.approx(expected[r["rewrite"]]), (key, r)
+    assert differs > 0, "the scores must be the relevance model's, not the fake engine's own"
+    assert summary["golden_relevance_accuracy"] is not None

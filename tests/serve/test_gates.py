@@ -112,3 +112,34 @@ def test_golden_set(spark, tmp_path):
     path.write_text('{"query": "a"}\n')
     with pytest.raises(QrwError, match="line 1"):
         gates.read_golden(spark, str(path))
+
+
+def _golden_run(auc, precision, kept, accuracy, run_id="run-1"):
+    return {"run_id": run_id, "scorer_model_version": "s-1", "min_relevance_applied": 0.8, "golden_relevance_auc": auc,
+            "golden_relevance_precision": precision, "golden_relevance_kept": kept, "golden_relevance_accuracy": accuracy}
+
+
+def test_the_golden_relevance_gate_judges_ranking_and_what_is_kept_not_what_a_strict_threshold_drops():
+    from qrw.serve.gates import golden_relevance_gate
+
+    cfg = ServeSection(golden_relevance="golden.jsonl")
+    # A scorer at a 90%-precision threshold: it keeps 8 of 40 labelled keeps and no drift. Accuracy
+    # is 0.6 (it "drops" 32 keeps), yet it agrees with the labels: published.
+    strict = golden_relevance_gate([_golden_run(0.92, 1.0, 8, 0.6)], cfg)
+    assert strict.ok and strict.metric == 0.92
+    # Shuffled / random scorers rank at chance: blocked whatever they keep.
+    chance = golden_relevance_gate([_golden_run(0.52, 0.9, 10, 0.7)], cfg)
+    assert not chance.ok and "AUC 0.520 < 0.75" in chance.message and "disagrees with the labels" in chance.message
+    # Ranks well but its threshold lets drift through: blocked on precision.
+    loose = golden_relevance_gate([_golden_run(0.85, 0.6, 30, 0.7)], cfg)
+    assert not loose.ok and "precision of the kept pairs 0.600 < 0.8" in loose.message
+    # Nothing kept: no precision to judge (the coverage gate sees an empty dictionary).
+    assert golden_relevance_gate([_golden_run(0.9, None, 0, 0.5)], cfg).ok
+    # The worst of the version's runs decides; accuracy is checked when configured.
+    two = [_golden_run(0.9, 1.0, 8, 0.6), _golden_run(0.6, 1.0, 3, 0.55, run_id="run-2")]
+    worst = golden_relevance_gate(two, cfg)
+    assert not worst.ok and "run-2" in worst.message
+    strict_acc = golden_relevance_gate([_golden_run(0.92, 1.0, 8, 0.6)], cfg.model_copy(update={"min_golden_relevance_accuracy": 0.75}))
+    assert not strict_acc.ok and "keep/drop accuracy 0.600 < 0.75" in strict_acc.message
+    unmeasured = golden_relevance_gate([{"run_id": "r", "golden_relevance_auc": None, "golden_relevance_accuracy": None}], cfg)
+    assert not unmeasured.ok and "no run of this version scored" in unmeasured.message

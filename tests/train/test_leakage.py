@@ -20,20 +20,11 @@ from qrw.data.splits import HELD_OUT, TRAIN
 from qrw.eval.leakage import audit, held_out_queries
 from qrw.normalize import normalize
 
-USERS = 400
-
-
 @pytest.fixture(scope="module")
-def built(spark, cfg, tmp_path_factory):
-    from qrw.data.job import build_training_data
-    from qrw.sim import generate_world, write_world
-
-    world = generate_world(cfg.sim.model_copy(update={"users": USERS}))
-    folder = tmp_path_factory.mktemp("leak")
-    paths = write_world(spark, world, str(folder / "world"), fmt="delta")
-    out = folder / "data"
-    build_training_data(cfg, search_log=paths["search_log"], catalog=paths["catalog"], labels=paths["relevance_labels"], out=str(out), fmt=None)
-    return {"world": world, "paths": paths, "data": out, "folder": folder}
+def built(sample_world_built):
+    """The session's sample-world run through the real training-data job (tests/conftest.py)."""
+    run = sample_world_built
+    return {"world": run.world, "paths": run.paths, "data": run.out, "folder": run.folder}
 
 
 def _all_train(data, folder):
@@ -67,7 +58,7 @@ def test_no_held_out_query_in_any_training_artifact(cfg, built, split_source, le
 
     report = audit(data, base)
     assert report["held_out_queries"] == len(held)
-    for artifact in ("bootstrap/lm/query", "bootstrap/lm/chat", "bootstrap/tokenizer/query", "sft_train", "grpo_train", "corpus.txt"):
+    for artifact in ("bootstrap/lm/query", "bootstrap/lm/chat", "bootstrap/tokenizer/query", "sft_train", "grpo_train", "relevance_train", "corpus.txt"):
         assert report["fields_checked"].get(artifact, 0) > 0, (artifact, report["fields_checked"])
     if leaks:
         assert report["leaked_queries"] > 0.5 * len(held), report
