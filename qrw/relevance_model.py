@@ -17,9 +17,10 @@ given, and the data job's hard negatives), so its dev and test numbers are held 
 
 Its directory holds ``relevance_model.pkl`` (scikit-learn; a pickle, trusted as model
 weights are) and ``qrw_model.json`` (``kind: relevance``, ``model_version``, its
-training rows and dev metrics); :func:`qrw.engine.get_engine` serves it as the
-scorer of ``rewrite.scorer_model`` and ``qrw train calibrate`` calibrates it like an
-LLM scorer. It only scores: it cannot generate rewrites.
+training rows and dev metrics); :func:`qrw.engine.get_engine` serves it
+(:class:`qrw.engine.relevance.RelevanceScorer`) as the scorer of ``rewrite.scorer_model``,
+and ``qrw train calibrate`` calibrates it like an LLM scorer. It only scores: it cannot
+generate rewrites. This module needs no inference engine (``qrw/train`` uses it).
 """
 
 from __future__ import annotations
@@ -29,13 +30,12 @@ import hashlib
 import json
 import pickle
 import re
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .engine.base import Candidate, Decoding, EngineStats, LabelScoring
 from .errors import QrwError
 from .normalize import normalize
+from .prompts import relevance_from_probs
 
 KIND = "relevance"
 WEIGHTS = "relevance_model.pkl"
@@ -132,34 +132,26 @@ def save(model, out: str | Path, **manifest) -> dict:
     return fields
 
 
-class RelevanceModel(LabelScoring):
-    """The scorer interface of an engine (``score``, ``label_probs``, ``stats``) for a relevance model directory."""
+def load(model_dir: str | Path) -> tuple[object, dict]:
+    """(classifier, manifest) of a relevance model directory; a clear error for anything else."""
+    model_dir = Path(model_dir).expanduser()
+    if not is_relevance_model(model_dir):
+        raise QrwError(f"{model_dir} is not a relevance model (no {WEIGHTS} and qrw_model.json of kind {KIND!r}); train one with `qrw train relevance`")
+    return pickle.loads((model_dir / WEIGHTS).read_bytes()), json.loads((model_dir / "qrw_model.json").read_text())
 
-    accelerator = "cpu"
 
-    def __init__(self, model_dir: str | Path, device: str | None = None):
-        started = time.perf_counter()
-        model_dir = Path(model_dir).expanduser()
-        if not is_relevance_model(model_dir):
-            raise QrwError(f"{model_dir} is not a relevance model (no {WEIGHTS} and qrw_model.json of kind {KIND!r}); train one with `qrw train relevance`")
-        self.model = pickle.loads((model_dir / WEIGHTS).read_bytes())
-        self.model_version = str(json.loads((model_dir / "qrw_model.json").read_text())["model_version"])
-        self.device = device
-        self.stats = EngineStats()
-        self.engine_start_seconds = time.perf_counter() - started
+def label_probs(model, pairs: Sequence[tuple[str, str]]) -> list[dict[int, float]]:
+    """grade -> probability for each (query, rewrite): the same shape an LLM's label-token scorer returns."""
+    if not pairs:
+        return []
+    import numpy as np
 
-    def label_probs(self, pairs: list[tuple[str, str]]) -> list[dict[int, float]]:
-        if not pairs:
-            return []
-        import numpy as np
+    probs = model.predict_proba(np.array([features(q, r) for q, r in pairs]))
+    classes = [int(c) for c in model.classes_]
+    return [{g: float(row[classes.index(g)]) if g in classes else 0.0 for g in GRADES} for row in probs]
 
-        x = np.array([features(q, r) for q, r in pairs])
-        probs = self.model.predict_proba(x)
-        classes = [int(c) for c in self.model.classes_]
-        return [{g: float(row[classes.index(g)]) if g in classes else 0.0 for g in GRADES} for row in probs]
 
-    def generate(self, queries: list[str], decoding: Decoding) -> list[list[Candidate]]:
-        raise QrwError("a relevance model only scores (rewrite.scorer_model); the policy generates the rewrites")
-
-    def close(self) -> None:
-        self.model = None
+def scores(model_dir: str | Path, pairs: Sequence[tuple[str, str]]) -> list[float]:
+    """Expected relevance in [0, 1] per pair (:func:`qrw.prompts.relevance_from_probs`), as the nightly job scores."""
+    model, _ = load(model_dir)
+    return [relevance_from_probs(p) for p in label_probs(model, pairs)]

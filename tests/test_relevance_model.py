@@ -19,7 +19,8 @@ from qrw.engine import close_engines, get_engine
 from qrw.errors import QrwError
 from qrw.eval.metrics import roc_auc
 from qrw.manifest import read_manifest
-from qrw.relevance_model import FEATURES, RelevanceModel, features, is_relevance_model
+from qrw.engine.relevance import RelevanceScorer
+from qrw.relevance_model import FEATURES, features, is_relevance_model
 
 BRANDS = ["asus", "tefal", "ikea", "nike", "sony", "bosch", "philips", "adidas", "lego", "dell"]
 TYPES = ["laptop", "frying pan", "sofa", "sneakers", "headphones", "drill", "kettle", "jacket", "toy car", "monitor"]
@@ -79,7 +80,7 @@ def test_features_see_contradicting_numbers_reordered_words_and_the_product_type
 
 
 def test_it_ranks_held_out_pairs_and_scores_drift_below_kept_intent(model_dir):
-    scorer = RelevanceModel(model_dir)
+    scorer = RelevanceScorer(model_dir)
     held = labelled_pairs(600, seed=1)
     scores = scorer.score([(r["query"], r["rewrite"]) for r in held])
     assert all(0.0 <= s <= 1.0 for s in scores)
@@ -96,7 +97,7 @@ def test_a_model_that_learned_shuffled_labels_ranks_at_chance(tmp_path):
     out = tmp_path / "shuffled"
     relevance_model.save(relevance_model.fit([{**r, "grade": g} for r, g in zip(rows, grades)]), out)
     held = labelled_pairs(600, seed=1)
-    auc = roc_auc(RelevanceModel(out).score([(r["query"], r["rewrite"]) for r in held]), [r["grade"] == 2 for r in held])
+    auc = roc_auc(RelevanceScorer(out).score([(r["query"], r["rewrite"]) for r in held]), [r["grade"] == 2 for r in held])
     assert 0.35 < auc < 0.65
 
 
@@ -106,7 +107,7 @@ def test_its_directory_is_a_model_the_engine_factory_serves_as_a_scorer(model_di
     assert manifest["kind"] == "relevance" and manifest["model_version"].startswith("relevance-")
     # Whatever engine.kind says, the directory is served as what it is: no LLM is loaded.
     scorer = get_engine(EngineSection(kind="vllm"), str(model_dir))
-    assert isinstance(scorer, RelevanceModel) and scorer.model_version == manifest["model_version"]
+    assert isinstance(scorer, RelevanceScorer) and scorer.model_version == manifest["model_version"]
     probs = scorer.label_probs([("nike sneakers", "nike sneakers sale")])[0]
     assert set(probs) == {0, 1, 2} and sum(probs.values()) == pytest.approx(1.0)
     with pytest.raises(QrwError, match="only scores"):
@@ -117,6 +118,6 @@ def test_a_directory_without_weights_or_of_another_kind_is_refused(tmp_path):
     (tmp_path / "qrw_model.json").write_text(json.dumps({"kind": "relevance", "model_version": "x"}))
     assert not is_relevance_model(tmp_path)
     with pytest.raises(QrwError, match="not a relevance model"):
-        RelevanceModel(tmp_path)
+        RelevanceScorer(tmp_path)
     with pytest.raises(QrwError, match="at least two grades"):
         relevance_model.fit([{"query": "a b", "rewrite": "a c", "grade": 2}] * 5)

@@ -58,7 +58,8 @@ def get_engine(cfg: EngineSection, model_dir: str, device: str | None = None) ->
 
     ``model_dir`` must hold a model (``config.json``; its ``qrw_model.json`` gives
     ``model_version``) except for ``kind=fake``, where it only names the fake. A
-    relevance model (:mod:`qrw.relevance_model`) is served as itself: it only scores.
+    relevance model (:mod:`qrw.relevance_model`) is served as a scorer only
+    (:class:`qrw.engine.relevance.RelevanceScorer`).
     """
     key = _key(cfg, model_dir)
     engine = _ENGINES.get(key)
@@ -80,9 +81,9 @@ def get_engine(cfg: EngineSection, model_dir: str, device: str | None = None) ->
 
 def _create(cfg: EngineSection, model_dir: str, device: str | None) -> Engine:
     if _is_relevance_model(model_dir):
-        from ..relevance_model import RelevanceModel
+        from .relevance import RelevanceScorer
 
-        return RelevanceModel(model_dir, device=device)
+        return RelevanceScorer(model_dir, device=device)
     if cfg.kind == "fake":
         from .fake import FakeEngine
 

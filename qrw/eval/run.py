@@ -164,15 +164,15 @@ def tagging(models: list[str], data: str, split: str, cfg: QrwConfig) -> dict:
     out: dict = {}
     if not rows or not models:
         return out
-    from ..relevance_model import RelevanceModel, is_relevance_model
+    from .. import relevance_model
     from ..train.modeling import load_model, load_tokenizer, setup_torch
     from ..train.scoring import label_probs
 
     setup_torch(cfg.train)
     pairs = [(r["query"], r["rewrite"]) for r in rows]
     for model in models:
-        if is_relevance_model(model):
-            probs = RelevanceModel(model).label_probs(pairs)
+        if relevance_model.is_relevance_model(model):
+            probs = relevance_model.label_probs(relevance_model.load(model)[0], pairs)
         else:
             tok, m = load_tokenizer(model), load_model(model, trainable=False)
             probs = label_probs(m, tok, pairs, cfg.train.sft.eval_batch_size)

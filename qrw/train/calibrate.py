@@ -35,10 +35,10 @@ def dev_pairs(data: str | Path, limit: int | None = None) -> list[dict]:
 
 def dev_scores(cfg: QrwConfig, model: str, pairs: list[tuple[str, str]]) -> list[float]:
     """The raw relevance score the nightly job would give each pair: an LLM's relevance task, or a relevance model."""
-    from ..relevance_model import RelevanceModel, is_relevance_model
+    from .. import relevance_model
 
-    if is_relevance_model(model):
-        return RelevanceModel(model).score(pairs)
+    if relevance_model.is_relevance_model(model):
+        return relevance_model.scores(model, pairs)
     from .modeling import load_model, load_tokenizer, setup_torch
     from .scoring import relevance_scores
 

@@ -32,19 +32,11 @@ def train_relevance(cfg: QrwConfig, *, data: str, out: str) -> dict:
     dev = [r for r in read_jsonl(folder / RELEVANCE_EVAL, required=False, limit=cfg.train.sft.max_eval_examples) if r.get("grade") in relevance_model.GRADES]
     metrics: dict = {"train_rows": len(rows), "train_seconds": round(time.perf_counter() - started, 2)}
     if dev:
-        scorer = _Fitted(model)
-        metrics.update({"eval_split": "dev", **tagging_metrics(scorer.label_probs([(r["query"], r["rewrite"]) for r in dev]), dev)})
+        probs = relevance_model.label_probs(model, [(r["query"], r["rewrite"]) for r in dev])
+        metrics.update({"eval_split": "dev", **tagging_metrics(probs, dev)})
     else:
         log.warning("train relevance: %s missing or empty: no dev tagging numbers in the manifest", folder / RELEVANCE_EVAL)
     manifest = relevance_model.save(model, out, data=snapshot(data), metrics=metrics)
     log.info("relevance model written to %s (%s)", out, {k: v for k, v in metrics.items() if not isinstance(v, dict)})
     return manifest
 
-
-class _Fitted(relevance_model.RelevanceModel):
-    """A RelevanceModel around an in-memory classifier (before it is saved)."""
-
-    def __init__(self, model):  # noqa: D107 - no directory to read
-        self.model, self.model_version, self.device = model, "unsaved", None
-        self.stats = relevance_model.EngineStats()
-        self.engine_start_seconds = 0.0

@@ -124,7 +124,7 @@ def test_a_relevance_model_scores_the_policys_candidates_and_the_golden_pairs(sp
     from pathlib import Path
 
     from qrw import relevance_model
-    from qrw.relevance_model import RelevanceModel
+    from qrw.engine.relevance import RelevanceScorer
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from test_relevance_model import labelled_pairs
@@ -138,7 +138,7 @@ def test_a_relevance_model_scores_the_policys_candidates_and_the_golden_pairs(sp
     cfg = make_cfg("rewrite.min_relevance=0", f"rewrite.scorer_model={scorer_dir}", f"serve.golden_relevance={golden}")
     summary = run_rewrite(cfg, search_log=log, model=policy, table=table)
     assert summary["scorer_model_version"] == version and summary["model_version"] == f"fake:p-1+scorer:{version}"
-    scorer = RelevanceModel(scorer_dir)
+    scorer = RelevanceScorer(scorer_dir)
     rows = read_dictionary(spark, table)
     differs = 0
     for key in PLAIN:
