@@ -13,7 +13,7 @@ demo: setup ## the whole pipeline on the sample world, output in ./qrw-data
 	$(PY) -m qrw.cli demo
 
 test: setup ## the full suite: real Spark, Delta, standalone cluster, vLLM on a tiny model
-	$(PYTEST) -q --durations=15
+	$(PYTEST) -q --durations=30
 
 test-fast: setup ## skip the slow (training/engine) and cluster tests
 	$(PYTEST) -q -m "not slow and not cluster"
