@@ -150,3 +150,39 @@ def test_a_relevance_model_scores_the_policys_candidates_and_the_golden_pairs(sp
             assert r["relevance"] == pytest.approx(expected[r["rewrite"]]), (key, r)
     assert differs > 0, "the scores must be the relevance model's, not the fake engine's own"
     assert summary["golden_relevance_accuracy"] is not None
+
+
+@pytest.mark.parametrize("labels", ["learned", "shuffled"])
+def test_the_golden_gate_blocks_a_relevance_model_trained_on_shuffled_labels(spark, log, tmp_path, labels):
+    """Issue #12's deliberately wrong scorer: the same features and rows with the grades shuffled; published only when learned."""
+    import random
+    import sys
+    from pathlib import Path
+
+    from qrw import relevance_model
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from test_relevance_model import labelled_pairs
+
+    rows = labelled_pairs(1500, seed=0)
+    if labels == "shuffled":
+        grades = [r["grade"] for r in rows]
+        random.Random(3).shuffle(grades)
+        rows = [{**r, "grade": g} for r, g in zip(rows, grades)]
+    scorer_dir = tmp_path / "relevance"
+    relevance_model.save(relevance_model.fit(rows), scorer_dir)
+    table = str(tmp_path / "dict")
+    # Golden pairs of the same kinds, held out (another seed): 30 that keep the intent, 30 that drift.
+    held = labelled_pairs(400, seed=7)
+    pairs = [r for r in held if r["grade"] == 2][:30] + [r for r in held if r["grade"] == 0][:30]
+    golden = tmp_path / "golden.jsonl"
+    golden.write_text("".join(json.dumps({"query": r["query"], "rewrite": r["rewrite"], "keeps_intent": r["grade"] == 2}) + "\n" for r in pairs))
+    cfg = make_cfg(*SERVE_LOOSE, "rewrite.min_relevance=0.5", f"rewrite.scorer_model={scorer_dir}", f"serve.golden_relevance={golden}")
+    summary = run_rewrite(cfg, search_log=log, model=_model(tmp_path, "policy", {"model_version": "p-1"}), table=table)
+    if labels == "learned":
+        assert summary["golden_relevance_auc"] >= 0.75
+        assert publish(cfg, table=table)["decision"] == "published"
+    else:
+        assert summary["golden_relevance_auc"] < 0.75
+        with pytest.raises(GateBlocked, match="disagrees with the labels"):
+            publish(cfg, table=table)
