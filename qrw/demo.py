@@ -25,7 +25,7 @@ from .errors import GateBlocked
 console = Console()
 
 STAGES = ("world", "data", "bootstrap", "sft", "relevance", "grpo", "calibrate", "rewrite", "publish", "export", "evaluate")
-#: Under models/: which scorer the calibrate stage chose on dev, and what each candidate measured.
+#: Under models/: the calibrate stage's scorer choice (DemoPaths.scorer_choice).
 SCORER_CHOICE = "scorer_choice.json"
 #: The sample world's golden relevance set (conf/golden_relevance.jsonl), used when serve.golden_relevance is unset.
 SAMPLE_GOLDEN_RELEVANCE = "golden_relevance.jsonl"
@@ -59,6 +59,11 @@ class DemoPaths:
     def report(self) -> Path:
         return self.root / "report"
 
+    @property
+    def scorer_choice(self) -> Path:
+        """Which scorer the calibrate stage chose on dev, and what each candidate measured."""
+        return self.root / "models" / SCORER_CHOICE
+
 
 def _done(stage: str, p: DemoPaths, cfg: QrwConfig) -> bool:
     marks = {
@@ -68,7 +73,7 @@ def _done(stage: str, p: DemoPaths, cfg: QrwConfig) -> bool:
         "sft": p.model("sft") / "qrw_model.json",
         "relevance": p.model("relevance") / "qrw_model.json",
         "grpo": p.model("grpo") / "qrw_model.json",
-        "calibrate": (p.root / "models" / SCORER_CHOICE) if cfg.rewrite.scorer_model is None else (_scoring_model(cfg, p) / "calibration.json"),
+        "calibrate": p.scorer_choice if cfg.rewrite.scorer_model is None else (_scoring_model(cfg, p) / "calibration.json"),
         "export": p.export,
         "evaluate": p.report / "metrics.json",
     }
@@ -226,9 +231,8 @@ def _scoring_model(cfg: QrwConfig, p: DemoPaths) -> Path:
     """The model whose relevance the nightly job will apply: rewrite.scorer_model, else the demo's dev choice, else the policy."""
     from .rewrite.scoring import scorer_dir
 
-    choice = p.root / "models" / SCORER_CHOICE
-    if cfg.rewrite.scorer_model is None and choice.exists():
-        return Path(json.loads(choice.read_text())["chosen"])
+    if cfg.rewrite.scorer_model is None and p.scorer_choice.exists():
+        return Path(json.loads(p.scorer_choice.read_text())["chosen"])
     return Path(scorer_dir(cfg, str(_final_model(p))))
 
 
@@ -238,7 +242,7 @@ def _scorer_candidates(p: DemoPaths) -> list[Path]:
 
 
 def _with_chosen_scorer(cfg: QrwConfig, p: DemoPaths) -> QrwConfig:
-    if cfg.rewrite.scorer_model is not None or not (p.root / "models" / SCORER_CHOICE).exists():
+    if cfg.rewrite.scorer_model is not None or not p.scorer_choice.exists():
         return cfg
     chosen = cfg.model_copy(deep=True)
     chosen.rewrite.scorer_model = str(_scoring_model(cfg, p))
@@ -274,7 +278,7 @@ def _calibrate(cfg: QrwConfig, p: DemoPaths) -> None:
             "coverage_at_threshold": cal.coverage_at_threshold if cal.threshold is not None else 0.0,
         }
     chosen = choose_scorer(measured)
-    (p.root / "models" / SCORER_CHOICE).write_text(json.dumps({"chosen": chosen, "rule": "most dev pairs kept at rewrite.target_precision, then dev AUC", "candidates": measured}, indent=2))
+    p.scorer_choice.write_text(json.dumps({"chosen": chosen, "rule": "most dev pairs kept at rewrite.target_precision, then dev AUC", "candidates": measured}, indent=2))
     console.print(f"scorer chosen on dev: [bold]{chosen}[/bold] (rewrite.scorer_model; {SCORER_CHOICE} says why)")
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from ..config import CALL_TIME, EngineSection, marked_fields
 from ..errors import QrwError
 from ..manifest import read_manifest
+from ..relevance_model import is_relevance_model
 from .base import Engine
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def get_engine(cfg: EngineSection, model_dir: str, device: str | None = None) ->
 
 
 def _create(cfg: EngineSection, model_dir: str, device: str | None) -> Engine:
-    if _is_relevance_model(model_dir):
+    if model_dir and is_relevance_model(model_dir):  # a scorer only (rewrite.scorer_model), whatever engine.kind says
         from .relevance import RelevanceScorer
 
         return RelevanceScorer(model_dir, device=device)
@@ -109,13 +110,6 @@ def _create(cfg: EngineSection, model_dir: str, device: str | None) -> Engine:
 
         return HfEngine(cfg, model_dir, model_version=model_version, device=device)
     raise QrwError(f"unknown engine.kind {cfg.kind!r}; use vllm, hf, fake or instant")
-
-
-def _is_relevance_model(model_dir: str) -> bool:
-    """A `qrw train relevance` directory: served as a scorer (rewrite.scorer_model) whatever engine.kind says."""
-    from ..relevance_model import is_relevance_model
-
-    return bool(model_dir) and is_relevance_model(model_dir)
 
 
 def close_engines() -> None:
