@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import QrwError
 
@@ -92,8 +92,18 @@ class InputSection(Section):
     session_gap_minutes: int = 30
 
 
+#: The large world's traffic defaults (sim.world=large), sized for >= 10,000 distinct logged
+#: queries over its ~50k products; any of them set explicitly wins.
+LARGE_WORLD: dict[str, Any] = {"intents": 1500, "users": 40000, "label_queries": 6000}
+
+
 class SimSection(Section):
     seed: int = 7
+    #: "small": the hand-written demo world; "large": the development benchmark (qrw.sim.large,
+    #: ~50k products, >10k distinct queries); unless set, its traffic fields take LARGE_WORLD.
+    world: Literal["small", "large"] = "small"
+    #: Large world only: multiplies every product type's product count (33: ~53,000 products).
+    catalog_scale: float = Field(33.0, gt=0)
     #: Multiplies users/sessions; 1.0 makes ~tens of thousands of events in seconds.
     scale: float = 1.0
     days: int = 7
@@ -113,6 +123,13 @@ class SimSection(Section):
     fresh_typo_rate: float = Field(0.03, ge=0.0, le=1.0)
     #: Distinct queries judged in relevance_labels (a few products each).
     label_queries: int = 600
+
+    @model_validator(mode="before")
+    @classmethod
+    def _large_world_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("world") == "large":
+            return {**LARGE_WORLD, **data}
+        return data
 
 
 class DataSection(Section):

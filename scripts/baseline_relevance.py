@@ -49,18 +49,24 @@ def train_pairs(rows: list[dict]) -> list[tuple[float, int]]:
     return out
 
 
+def best_thresholds(train: list[tuple[float, int]]) -> tuple[float, float]:
+    """The (0|1, 1|2) similarity thresholds, on a 1/40 grid, with the best accuracy on ``train``."""
+    steps = [i / 40 for i in range(41)]
+    _, low, high = max(
+        ((sum(grade(s, lo, hi) == g for s, g in train) / len(train), lo, hi) for lo in steps for hi in steps if hi >= lo),
+        key=lambda t: t[0],
+    )
+    return low, high
+
+
 @click.command()
 @click.option("--data", default="qrw-data/training", show_default=True, help="Output folder of build-training-data.")
 def main(data: str) -> None:
     folder = export_dir(data)
     train = train_pairs(read_jsonl(folder / SFT_TRAIN))
     held_out = [(similarity(r["query"], r["rewrite"]), int(r["grade"])) for r in read_jsonl(folder / RELEVANCE_EVAL)]
-    steps = [i / 40 for i in range(41)]
-    best = max(
-        ((sum(grade(s, lo, hi) == g for s, g in train) / len(train), lo, hi) for lo in steps for hi in steps if hi >= lo),
-        key=lambda t: t[0],
-    )
-    _, low, high = best
+    low, high = best_thresholds(train)
+    best = (sum(grade(s, low, high) == g for s, g in train) / len(train),)
     accuracy = sum(grade(s, low, high) == g for s, g in held_out) / len(held_out)
     majority = Counter(g for _, g in held_out).most_common(1)[0][1] / len(held_out)
     print(json.dumps({

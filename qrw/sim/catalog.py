@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..normalize import normalize
-from .vocab import BRANDS, PRODUCT_TYPES, ProductType, Value
+from .vocab import SMALL, ProductType, Value, Vocabulary
 
 CATALOG_COLUMNS = ["product_id", "title", "brand", "category", "attributes", "description"]
 
@@ -42,15 +42,15 @@ class Product:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-def _vocabulary_tokens() -> set[str]:
-    """Every token a query could contain, so invented model names never collide with one."""
+def vocabulary_tokens(vocab: Vocabulary) -> set[str]:
+    """Every token a query could contain, so invented model (and brand) names never collide with one."""
     words: list[str] = []
-    for p in PRODUCT_TYPES:
+    for p in vocab.types + vocab.unsold:
         words += [p.noun, p.query_noun, *p.synonyms, *p.colloquial, *p.uses, p.category]
         for f in p.facets:
             for v in f.values:
                 words += [v.title, v.q, *v.synonyms, *v.colloquial, *v.units, *v.uses]
-    for b in BRANDS.values():
+    for b in vocab.brands.values():
         words += [b.name, *b.nicknames, *b.misspellings]
     return {t for w in words for t in normalize(w).split()}
 
@@ -99,12 +99,12 @@ def _description(ptype: ProductType, title: str, values: dict[str, str], rng: ra
     return " ".join(line for line in lines if line)
 
 
-def build_catalog(seed: int) -> list[Product]:
-    """All products, most popular first; deterministic in ``seed`` and independent of scale."""
+def build_catalog(seed: int, vocab: Vocabulary = SMALL) -> list[Product]:
+    """All products, most popular first; deterministic in ``seed`` and independent of traffic scale."""
     rng = random.Random(f"qrw-sim-catalog-{seed}")
-    taken = _vocabulary_tokens()
+    taken = vocabulary_tokens(vocab)
     drafts: list[tuple[float, ProductType, str, dict[str, str], str]] = []
-    for ptype in PRODUCT_TYPES:
+    for ptype in vocab.types:
         brand_weight = {b: rng.lognormvariate(0, 0.5) for b in ptype.brands}
         models: dict[str, list[str]] = {}
         seen_titles: set[str] = set()

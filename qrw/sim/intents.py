@@ -19,10 +19,10 @@ from ..normalize import normalize
 from .catalog import Product
 from .search import LexicalSearch
 from .vocab import (
-    PRODUCT_TYPES,
-    UNSOLD_TYPES,
+    SMALL,
     Form,
     ProductType,
+    Vocabulary,
     canonical_text,
     combine,
     gap_forms,
@@ -78,9 +78,8 @@ def _satisfies(p: Product, ptype: ProductType, brand: str | None, constraints: d
     return all(p.values.get(k) == v for k, v in constraints.items())
 
 
-def _candidates(ptype: ProductType, products: list[Product]) -> list[tuple[int, str | None, dict[str, str], float, int]]:
-    """(level, brand, constraints, weight, n_products) for every non-empty combination."""
-    mine = [p for p in products if p.ptype.key == ptype.key]
+def _candidates(ptype: ProductType, mine: list[Product]) -> list[tuple[int, str | None, dict[str, str], float, int]]:
+    """(level, brand, constraints, weight, n_products) for every non-empty combination of ``mine`` (one type's products)."""
     facet_w = {f.name: f.intent_weight for f in ptype.facets if f.intent_weight > 0}
     combos: dict[tuple, list[int]] = {}
     for p in mine:
@@ -108,15 +107,18 @@ def _weighted_sample(items: list, weights: list[float], k: int, rng: random.Rand
     return [items[i] for _, i in keyed[:k]]
 
 
-def build_intents(products: list[Product], n_intents: int, seed: int) -> list[Intent]:
+def build_intents(products: list[Product], n_intents: int, seed: int, vocab: Vocabulary = SMALL) -> list[Intent]:
     """Intents over the catalog (plus a few for products the shop does not sell), most searched first."""
     rng = random.Random(f"qrw-sim-intents-{seed}")
-    total = sum(p.n_products for p in PRODUCT_TYPES)
+    total = sum(p.n_products for p in vocab.types)
+    by_type: dict[str, list[Product]] = {}
+    for p in products:
+        by_type.setdefault(p.ptype.key, []).append(p)
     specs: list[tuple[ProductType, str | None, dict[str, str], int]] = []
-    for ptype in PRODUCT_TYPES:
+    for ptype in vocab.types:
         quota = max(3, round(n_intents * ptype.n_products / total))
         specs.append((ptype, None, {}, 0))
-        cands = _candidates(ptype, products)
+        cands = _candidates(ptype, by_type.get(ptype.key, []))
         remaining = quota - 1
         for level, share in zip((1, 2, 3), _LEVEL_SHARE, strict=True):
             pool = [c for c in cands if c[0] == level]
@@ -126,14 +128,14 @@ def build_intents(products: list[Product], n_intents: int, seed: int) -> list[In
             specs += [(ptype, c[1], c[2], level) for c in chosen]
     intents: list[Intent] = []
     for ptype, brand, constraints, level in specs:
-        rows = tuple(p.idx for p in products if _satisfies(p, ptype, brand, constraints))
+        rows = tuple(p.idx for p in by_type.get(ptype.key, []) if _satisfies(p, ptype, brand, constraints))
         popularity = rng.lognormvariate(0, 0.5) * ptype.popularity * _LEVEL_TRAFFIC[level]
-        intents.append(_intent(ptype, brand, constraints, rows, popularity, rng))
+        intents.append(_intent(ptype, brand, constraints, rows, popularity, rng, vocab))
     sold = sum(i.popularity for i in intents)
-    unsold_pop = sum(p.popularity for p in UNSOLD_TYPES)
-    for ptype in UNSOLD_TYPES:
+    unsold_pop = sum(p.popularity for p in vocab.unsold)
+    for ptype in vocab.unsold:
         # About 3% of intent traffic is for things the shop does not carry.
-        intents.append(_intent(ptype, None, {}, (), 0.03 * sold * ptype.popularity / unsold_pop, rng))
+        intents.append(_intent(ptype, None, {}, (), 0.03 * sold * ptype.popularity / unsold_pop, rng, vocab))
     intents.sort(key=lambda i: -i.popularity)
     for n, intent in enumerate(intents):
         intent.idx = n
@@ -141,8 +143,10 @@ def build_intents(products: list[Product], n_intents: int, seed: int) -> list[In
     return intents
 
 
-def _intent(ptype: ProductType, brand: str | None, constraints: dict[str, str], rows: tuple[int, ...], popularity: float, rng: random.Random) -> Intent:
-    slots = intent_slots(ptype, brand, constraints, rng)
+def _intent(
+    ptype: ProductType, brand: str | None, constraints: dict[str, str], rows: tuple[int, ...], popularity: float, rng: random.Random, vocab: Vocabulary
+) -> Intent:
+    slots = intent_slots(ptype, brand, constraints, rng, vocab)
     raw = canonical_text(slots)
     return Intent(-1, "", ptype, brand, dict(constraints), raw, normalize(raw), rows, popularity, slots)
 

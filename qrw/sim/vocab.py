@@ -1024,6 +1024,23 @@ UNSOLD_TYPES: tuple[ProductType, ...] = (
 PTYPE_BY_KEY: dict[str, ProductType] = {p.key: p for p in PRODUCT_TYPES + UNSOLD_TYPES}
 
 
+@dataclass(frozen=True, eq=False)
+class Vocabulary:
+    """Everything a world is generated from: sold and unsold product types, brands, curated misspellings.
+
+    ``SMALL`` is the hand-written vocabulary above (the demo's world); ``qrw.sim.large`` builds a
+    bigger one on top of it. Passing it explicitly keeps the small world byte-identical.
+    """
+
+    types: tuple[ProductType, ...]
+    unsold: tuple[ProductType, ...]
+    brands: dict[str, Brand]
+    misspellings: dict[str, tuple[str, ...]]
+
+
+SMALL = Vocabulary(PRODUCT_TYPES, UNSOLD_TYPES, BRANDS, WORD_MISSPELLINGS)
+
+
 # --------------------------------------------------------------------------- generators
 
 _VOWELS = "aeiou"
@@ -1059,12 +1076,12 @@ def typo(word: str, rng: random.Random) -> str:
     return word[:-1] if len(word) > 4 else word
 
 
-def misspellings_of(text: str, rng: random.Random, generated: int = 1) -> list[str]:
+def misspellings_of(text: str, rng: random.Random, generated: int = 1, curated: dict[str, tuple[str, ...]] | None = None) -> list[str]:
     """Misspelled versions of a phrase: curated ones for its words, then seeded typos of its longest word."""
     words = text.split()
     out: list[str] = []
     for i, w in enumerate(words):
-        for m in WORD_MISSPELLINGS.get(w, ()):
+        for m in (WORD_MISSPELLINGS if curated is None else curated).get(w, ()):
             out.append(" ".join(words[:i] + [m] + words[i + 1 :]))
     longest = max(range(len(words)), key=lambda j: len(words[j])) if words else 0
     for _ in range(generated):
@@ -1099,14 +1116,17 @@ class Form:
     subs: tuple[tuple[str, str], ...] = ()
 
 
-def intent_slots(ptype: ProductType, brand: str | None, constraints: dict[str, str], rng: random.Random) -> list[Slot]:
+def intent_slots(
+    ptype: ProductType, brand: str | None, constraints: dict[str, str], rng: random.Random, vocab: Vocabulary | None = None
+) -> list[Slot]:
     """The canonical query's slots in template order, each with its gap variants."""
+    vocab = vocab or SMALL
     slots: list[Slot] = []
     for name in _template_slots(ptype.query):
         if name == "brand":
             if brand is None:
                 continue
-            b = BRANDS[brand]
+            b = vocab.brands[brand]
             text = brand.casefold()
             slots.append(
                 Slot(
@@ -1114,7 +1134,7 @@ def intent_slots(ptype: ProductType, brand: str | None, constraints: dict[str, s
                     text,
                     {
                         "brand_nickname": b.nicknames,
-                        "misspelling": tuple(dict.fromkeys(b.misspellings + tuple(misspellings_of(b.q, rng, generated=1)))),
+                        "misspelling": tuple(dict.fromkeys(b.misspellings + tuple(misspellings_of(b.q, rng, generated=1, curated=vocab.misspellings)))),
                     },
                 )
             )
@@ -1127,7 +1147,7 @@ def intent_slots(ptype: ProductType, brand: str | None, constraints: dict[str, s
                     {
                         "synonym": ptype.synonyms,
                         "colloquial": ptype.colloquial,
-                        "misspelling": tuple(misspellings_of(noun, rng, generated=1)),
+                        "misspelling": tuple(misspellings_of(noun, rng, generated=1, curated=vocab.misspellings)),
                     },
                 )
             )
@@ -1142,7 +1162,7 @@ def intent_slots(ptype: ProductType, brand: str | None, constraints: dict[str, s
                         "synonym": value.synonyms,
                         "colloquial": value.colloquial,
                         "unit": value.units,
-                        "misspelling": tuple(misspellings_of(text, rng, generated=0)),
+                        "misspelling": tuple(misspellings_of(text, rng, generated=0, curated=vocab.misspellings)),
                     },
                 )
             )
@@ -1220,6 +1240,7 @@ __all__ = [
     "GAP_TYPES",
     "PRODUCT_TYPES",
     "PTYPE_BY_KEY",
+    "SMALL",
     "UNSOLD_TYPES",
     "Brand",
     "Facet",
@@ -1227,6 +1248,7 @@ __all__ = [
     "ProductType",
     "Slot",
     "Value",
+    "Vocabulary",
     "canonical_text",
     "check_vocabulary",
     "combine",

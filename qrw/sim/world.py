@@ -10,6 +10,8 @@
 
 The catalog and intents depend on the seed only; ``scale`` multiplies shoppers
 (and so sessions and events), so scale=3 is the same shop with 3x the traffic.
+``world="large"`` builds the development benchmark instead (``qrw.sim.large``: ~50,000
+products over many more types, categories and brands; its traffic defaults in SimSection).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .catalog import Product, build_catalog, catalog_frame
 from .search import LexicalSearch, product_text
 from .intents import Intent, attach_forms, build_intents
 from .sessions import EVENT_TYPES, SEARCH, Simulator
+from .vocab import SMALL, Vocabulary
 
 SEARCH_LOG_COLUMNS = ["event_time", "user_id", "session_id", "query", "event_type", "product_id", "position"]
 LABEL_COLUMNS = ["query", "product_id", "label"]
@@ -70,9 +73,10 @@ def generate_world(cfg: SimSection) -> World:
     except ValueError as exc:
         raise QrwError(f"sim.start_date {cfg.start_date!r} is not an ISO date like 2025-03-03") from exc
 
-    products = build_catalog(cfg.seed)
+    vocab = world_vocabulary(cfg)
+    products = build_catalog(cfg.seed, vocab)
     search = LexicalSearch([product_text(p.title, p.brand, p.ptype.category) for p in products])
-    intents = build_intents(products, cfg.intents, cfg.seed)
+    intents = build_intents(products, cfg.intents, cfg.seed, vocab)
     owner = attach_forms(intents, search, cfg.seed, cfg.canonical_share)
     sim = Simulator(
         intents,
@@ -96,6 +100,15 @@ def generate_world(cfg: SimSection) -> World:
         truth_queries=truth_queries,
         truth_intents=_truth_intents(intents, products),
     )
+
+
+def world_vocabulary(cfg: SimSection) -> Vocabulary:
+    """The vocabulary ``cfg.world`` names: the hand-written small one, or the large benchmark's."""
+    if cfg.world == "small":
+        return SMALL
+    from .large import large_vocabulary
+
+    return large_vocabulary(cfg.seed, cfg.catalog_scale)
 
 
 def _search_log_frame(events, sim: Simulator, products: list[Product], start: pd.Timestamp) -> pd.DataFrame:
@@ -185,7 +198,8 @@ def _relevance_labels(
         chosen: list[int] = []
         if intent.products:
             chosen += rng.sample(intent.products, min(2, len(intent.products)))
-        subs = [r for r in by_ptype.get(ipt, []) if r not in intent.product_set]
+        exact = intent.product_set  # a property that builds a frozenset: once per query, not per row
+        subs = [r for r in by_ptype.get(ipt, []) if r not in exact]
         if subs and rng.random() < 0.9:
             chosen.append(rng.choice(subs))
         comp = [r for (a, b) in sorted(sim.complements) if a == ipt for r in by_ptype.get(b, [])]

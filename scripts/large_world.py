@@ -1,0 +1,160 @@
+"""The large world as a benchmark (issue #11): its size, the data job, the relevance model and the baselines.
+
+For each seed: generate the large sample world (``sim.world=large``) and write it (Delta),
+run the training-data job, fit the relevance model, and measure on the **test split**
+(queries hashed out of every training input):
+
+* recall@10 and intent kept for no rewrite, typo-tolerant search, retrieval-first and the
+  oracle (qrw.eval.baselines), under the evaluation's AND-like engine, over the test queries
+  the nightly job would consider (searched by >= ``rewrite.min_users`` distinct users), head
+  and tail; the gap a rewrite model has to close is oracle minus query alone;
+* the relevance model's test tagging accuracy beside the majority rate and the lexical
+  reference (scripts/baseline_relevance.py's trigram rule, fitted on the train pairs);
+* wall seconds of each step.
+
+    .venv/bin/python scripts/large_world.py --out /tmp/large --seeds 7,8
+
+Writes ``OUT/large_world.json`` and prints a markdown table (docs/results.md).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+
+SYSTEMS = ("no_rewrite", "typo_tolerant", "retrieval_first", "oracle")
+
+
+def _baselines(cfg, world, splits: dict[str, str]) -> dict:
+    from qrw.eval.run import Evaluator
+    from qrw.normalize import normalize
+
+    log = world.search_log[world.search_log["event_type"] == "search"]
+    norms = log["query"].map(normalize)
+    stats = pd.DataFrame({"query_norm": norms, "user_id": log["user_id"]}).groupby("query_norm").agg(
+        query_freq=("user_id", "size"), distinct_users=("user_id", "nunique")
+    )
+    test = stats[[splits.get(q) == "test" for q in stats.index]]
+    truth = {
+        "queries": world.truth_queries[["query_norm", "intent_id", "gap_type", "canonical_query"]],
+        "intent_products": {i: set(p) for i, p in zip(world.truth_intents["intent_id"], world.truth_intents["product_ids"], strict=True)},
+        "catalog": world.catalog,
+    }
+    ev = Evaluator(truth, cfg.rewrite.tail_max_freq, 0.5)
+    out: dict = {"test_queries_in_log": int(len(test))}
+    for name, wanted in (("nightly_denominator", test[test["distinct_users"] >= cfg.rewrite.min_users]), ("all_test_queries", test)):
+        dictionary = pd.DataFrame({"query_norm": wanted.index, "rewrites": [[] for _ in range(len(wanted))], "query_freq": wanted["query_freq"].to_numpy()})
+        _, frames, _ = ev.slice(dictionary, set(wanted.index), {})
+        block: dict = {"queries": int(len(wanted))}
+        for system in SYSTEMS:
+            f = frames[system]
+            block[system] = {
+                "recall_at_10": round(float(f["recall_merged"].mean()), 4),
+                "kept": round(float(f["kept"].mean()), 4),
+                "covered": round(float(f["covered"].mean()), 4),
+                "harm": round(float(f["harm"].mean()), 4),
+                "tail_recall_at_10": round(float(f.loc[f["segment"] == "tail", "recall_merged"].mean()), 4),
+                "head_recall_at_10": round(float(f.loc[f["segment"] == "head", "recall_merged"].mean()), 4),
+            }
+        block["tail_share"] = round(float((frames["no_rewrite"]["segment"] == "tail").mean()), 4)
+        base, oracle = block["no_rewrite"]["recall_at_10"], block["oracle"]["recall_at_10"]
+        best = max(block["typo_tolerant"]["recall_at_10"], block["retrieval_first"]["recall_at_10"])
+        block["gap_closed_by_best_baseline"] = round((best - base) / (oracle - base), 4) if oracle > base else None
+        block["must_beat_recall_at_10"] = round(max(base + 0.5 * (oracle - base), best + 0.05), 4)
+        out[name] = block
+    return out
+
+
+def _tagging(data: str, model_dir: str) -> dict:
+    from qrw import relevance_model
+    from qrw.train.data import export_dir, read_jsonl
+
+    folder = export_dir(data)
+    train = read_jsonl(folder / "relevance_train.jsonl")
+    test = [r for r in read_jsonl(folder / "relevance_test.jsonl", required=False) if r.get("grade") in relevance_model.GRADES]
+    if not test:
+        return {}
+    from qrw.train.scoring import tagging_metrics
+
+    model, _ = relevance_model.load(model_dir)
+    measured = tagging_metrics(relevance_model.label_probs(model, [(r["query"], r["rewrite"]) for r in test]), test)
+    # The lexical reference: trigram Jaccard with the two thresholds that fit the train pairs best.
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from baseline_relevance import best_thresholds, grade, similarity
+
+    low, high = best_thresholds([(similarity(r["query"], r["rewrite"]), r["grade"]) for r in train if r.get("grade") in relevance_model.GRADES])
+    lexical = np.mean([grade(similarity(r["query"], r["rewrite"]), low, high) == r["grade"] for r in test])
+    return {
+        "test_rows": len(test),
+        **{k: v for k, v in measured.items() if not isinstance(v, dict)},
+        "lexical_reference_accuracy": round(float(lexical), 4),
+    }
+
+
+def run_seed(seed: int, out: Path, overrides: list[str]) -> dict:
+    from qrw.config import load_config
+    from qrw.demo import DemoPaths, run_demo
+    from qrw.sim import describe, generate_world
+    from qrw.train.data import query_splits
+
+    root = out / f"seed{seed}"
+    cfg = load_config(None, ["sim.world=large", f"sim.seed={seed}", f"paths.data_dir={root}", *overrides])
+    t = time.perf_counter()
+    world = generate_world(cfg.sim)
+    generate_s = time.perf_counter() - t
+    result: dict = {"seed": seed, "world": describe(world), "seconds": {"generate": round(generate_s, 1)}}
+    demo = run_demo(cfg, out=str(root), stages=["world", "data", "relevance"])
+    result["seconds"].update({k: v for k, v in (demo.get("timings") or {}).items()})
+    p = DemoPaths(root)
+    summary = json.loads((p.training / "summary.json").read_text()) if (p.training / "summary.json").exists() else {}
+    result["data_job"] = {k: summary.get(k) for k in ("queries", "splits", "pairs", "sft_mix", "seconds") if k in summary}
+    manifest = json.loads((p.model("relevance") / "qrw_model.json").read_text())
+    result["relevance_model_dev"] = {k: manifest.get("metrics", {}).get(k) for k in ("train_rows", "relevance_accuracy", "majority_rate", "relevance_auc", "train_seconds")}
+    result["relevance_model_test"] = _tagging(str(p.training), str(p.model("relevance")))
+    t = time.perf_counter()
+    result["baselines_test"] = _baselines(cfg, world, query_splits(str(p.training)))
+    result["seconds"]["baselines"] = round(time.perf_counter() - t, 1)
+    return result
+
+
+def _table(results: list[dict]) -> str:
+    lines = [
+        "| seed | products | categories | distinct queries | test queries (>= 2 users) | tail share | "
+        "no rewrite | typo-tolerant | retrieval-first | oracle | must reach (#11) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        b = r["baselines_test"]["nightly_denominator"]
+        w = r["world"]
+        lines.append(
+            f"| {r['seed']} | {w['products']} | {w['categories']} | {w['distinct_queries']} | {b['queries']} | {b['tail_share']} | "
+            + " | ".join(f"{b[s]['recall_at_10']:.3f} (tail {b[s]['tail_recall_at_10']:.3f})" for s in SYSTEMS)
+            + f" | {b['must_beat_recall_at_10']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False))
+@click.option("--seeds", default="7,8", show_default=True)
+@click.option("--set", "overrides", multiple=True, help="config override, e.g. sim.catalog_scale=10")
+def main(out: str, seeds: str, overrides: tuple[str, ...]) -> None:
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for seed in (int(s) for s in seeds.split(",")):
+        results.append(run_seed(seed, out_dir, list(overrides)))
+        (out_dir / "large_world.json").write_text(json.dumps(results, indent=2, default=str))
+    print(_table(results))
+    print(json.dumps([{k: r[k] for k in ("seed", "seconds", "relevance_model_dev", "relevance_model_test")} for r in results], indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
