@@ -236,7 +236,12 @@ class BootstrapSection(Section):
     batch_size: int = 16
     learning_rate: float = 1e-3
     max_steps: int = 1500
-    #: Budget in seconds on train.budget_clock (stops early; the cosine schedule still assumes max_steps).
+    #: Passes over the pretraining blocks; when set, the schedule is sized to the data
+    #: (epochs x blocks / batch_size steps) and max_steps only caps it (issue #11: a fixed
+    #: step count saw a 55k-product catalog about once, the small world many times).
+    epochs: float | None = Field(None, gt=0)
+    #: Budget in seconds on train.budget_clock; the schedule is fitted to the steps it allows
+    #: (qrw.train.callbacks.TimeBudget), so a cut run still ends at a low learning rate.
     time_budget_s: float | None = 900
     #: Cap on texts gathered from catalog + queries + (query => clicked title) pairs.
     max_texts: int = 200_000

@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import json
 import logging
+import math
 import random
 import time
 from pathlib import Path
@@ -202,6 +203,13 @@ def click_relevance_documents(tokenizer, pairs: list[str], seed: int) -> list[st
     return docs
 
 
+def planned_steps(n_blocks: int, batch_size: int, max_steps: int, epochs: float | None) -> int:
+    """Optimizer steps to plan: ``epochs`` passes over the blocks when set (at most ``max_steps``), else ``max_steps``."""
+    if epochs is None:
+        return max_steps
+    return max(1, min(max_steps, math.ceil(epochs * n_blocks / batch_size)))
+
+
 def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir: Path) -> dict:
     """Next-token pretraining with the HF Trainer under a step and time budget."""
     from datasets import Dataset
@@ -214,16 +222,17 @@ def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir:
     n_eval = min(64, max(1, len(blocks) // 50))
     train_ds = Dataset.from_dict({"input_ids": blocks[n_eval:]})
     eval_ds = Dataset.from_dict({"input_ids": blocks[:n_eval]})
+    steps_planned = planned_steps(len(train_ds), b.batch_size, b.max_steps, b.epochs)
     args = TrainingArguments(
         output_dir=str(workdir),
-        max_steps=b.max_steps,
+        max_steps=steps_planned,
         per_device_train_batch_size=b.batch_size,
         per_device_eval_batch_size=b.batch_size,
         learning_rate=b.learning_rate,
         lr_scheduler_type="cosine",
-        warmup_steps=min(100, max(1, b.max_steps // 20)),
+        warmup_steps=min(100, max(1, steps_planned // 20)),
         weight_decay=0.01,
-        logging_steps=max(1, min(50, b.max_steps // 10)),
+        logging_steps=max(1, min(50, steps_planned // 10)),
         save_strategy="no",
         report_to="none",
         seed=cfg.train.seed,
@@ -250,6 +259,8 @@ def pretrain(model, tokenizer, blocks: list[list[int]], cfg: QrwConfig, workdir:
     steps = trainer.state.global_step
     return {
         "steps": steps,
+        "steps_planned": steps_planned,
+        "epochs_seen": round(steps * b.batch_size / max(1, len(train_ds)), 3),
         "train_loss": round(result.training_loss, 4),
         "eval_loss": round(metrics["eval_loss"], 4),
         "train_seconds": round(seconds, 1),

@@ -51,3 +51,12 @@ def test_packing_keeps_documents_whole_unless_one_is_longer_than_a_block(tok):
     assert sum(len(b) for b in blocks) == sum(lengths)  # nothing dropped, nothing cut
     short = pack_blocks(tok, docs, 16, seed=0)
     assert all(len(b) <= 16 for b in short) and sum(len(b) for b in short) == sum(lengths)
+
+
+def test_the_schedule_is_sized_to_the_data_when_epochs_are_set():
+    from qrw.train.bootstrap import planned_steps
+
+    assert planned_steps(10_000, 16, 1500, None) == 1500  # no epochs: the fixed step count
+    assert planned_steps(10_000, 16, 5000, 2.0) == 1250  # two passes over 10k blocks at batch 16
+    assert planned_steps(100_000, 16, 5000, 2.0) == 5000  # capped by max_steps
+    assert planned_steps(3, 16, 1500, 0.5) == 1
