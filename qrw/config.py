@@ -588,15 +588,33 @@ def _resolve_profile(conf: str | Path | None) -> Path:
     return path
 
 
-def load_config(conf: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> QrwConfig:
-    """Load a profile (default ``conf/local.yaml``; a bare name like ``cluster`` works) and apply overrides."""
-    path = _resolve_profile(conf)
+def _read_profile(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """A profile's tree; ``extends: NAME`` starts from that profile and overrides it section by section."""
+    if path in seen:
+        raise ConfigError(f"{path} extends itself (via {' -> '.join(p.name for p in seen)})")
     try:
         tree = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(tree, dict):
         raise ConfigError(f"{path} must hold a mapping of sections")
+    parent = tree.pop("extends", None)
+    if parent is None:
+        return tree
+    return _deep_merge(_read_profile(_resolve_profile(parent), (*seen, path)), tree)
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def load_config(conf: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> QrwConfig:
+    """Load a profile (default ``conf/local.yaml``; a bare name like ``cluster`` works) and apply overrides."""
+    path = _resolve_profile(conf)
+    tree = _read_profile(path)
     for assignment in overrides:
         _apply_override(tree, assignment)
     try:

@@ -64,9 +64,22 @@ def test_cli_min_users_zero_is_a_clear_error(command):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("profile", ["local", "cluster"])
+@pytest.mark.parametrize("profile", ["local", "cluster", "quality"])
 def test_profiles_agree_on_min_users(profile):
     cfg = load_config(profile)
     assert cfg.serve.min_users == cfg.rewrite.min_users >= 1
     if profile == "cluster":
         assert cfg.rewrite.min_users == 3
+
+
+def test_a_profile_extends_another_section_by_section(tmp_path):
+    quality, local = load_config("quality"), load_config()
+    assert quality.profile == "quality" and quality.train.bootstrap.epochs == 1.0
+    assert quality.train.bootstrap.time_budget_s > local.train.bootstrap.time_budget_s
+    # Everything it does not set is local's, down to single keys inside a section.
+    assert quality.engine == local.engine and quality.spark == local.spark
+    assert quality.train.sft.relevance_share == local.train.sft.relevance_share
+    (tmp_path / "a.yaml").write_text(f"extends: {tmp_path / 'b.yaml'}\n")
+    (tmp_path / "b.yaml").write_text(f"extends: {tmp_path / 'a.yaml'}\n")
+    with pytest.raises(ConfigError, match="extends itself"):
+        load_config(tmp_path / "a.yaml")
