@@ -31,6 +31,7 @@ from ..config import QrwConfig
 from ..data.splits import TRAIN
 from ..errors import QrwError
 from ..manifest import read_manifest
+from ..normalize import normalize
 from .baselines import RetrievalFirst, TypoTolerant
 from .metrics import pair_frame, relevance_block, summarize_system, system_frame, tagging_block
 from .search import AndSearch
@@ -221,10 +222,13 @@ def evaluate(cfg: QrwConfig, *, world: str | None, table: str | None, data: str 
         result["data_summary"]["pairs_kept"] = (s.get("pairs") or {}).get("kept")
     frames: dict[str, pd.DataFrame] = {}
     pairs = pd.DataFrame()
+    catalog_text: set[str] | None = None  # corpus.txt lines that are the shop's own titles/descriptions are not leaks
     if table:
         spark = spark_session(cfg)
         ev = Evaluator(load_truth(spark, world), cfg.rewrite.tail_max_freq, applied_min_relevance(spark, table, cfg))
         dictionary = load_dictionary(spark, table)
+        catalog = ev.truth["catalog"]
+        catalog_text = {normalize(t) for t in catalog["title"].dropna()} | {normalize(d) for d in catalog["description"].dropna()}
         result["dictionary_rows"] = len(dictionary)
         wanted = {q for q, s in splits.items() if s == split}
         result[split], frames, pairs = ev.slice(dictionary, wanted, bought_products(data, split))
@@ -233,7 +237,7 @@ def evaluate(cfg: QrwConfig, *, world: str | None, table: str | None, data: str 
     result["tagging"] = tagging(models, data, split, cfg)
     chain = model_chain(models)
     bases = [m for m in chain if (Path(m) / "bootstrap_documents.jsonl.gz").exists()]
-    result["leakage"] = audit(data, bases[0] if bases else None)
+    result["leakage"] = audit(data, bases[0] if bases else None, catalog_titles=catalog_text)
     result["timings"] = {**(timings or {}), "evaluate_s": round(time.perf_counter() - started, 1)}
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2, default=_json_default))
     from .report import write_report
