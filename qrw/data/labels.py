@@ -61,7 +61,7 @@ token (``max_titles_per_token``), synthetic rewrites per query.
 
 Grades are then balanced (each grade capped at ``label_balance_ratio`` x the
 smallest non-empty grade; sources take turns, deterministic by hash), so the
-tagger does not learn the prior. Human judgments are never capped (``balance``).
+tagger does not learn the prior.
 """
 
 from __future__ import annotations
@@ -75,10 +75,8 @@ from .profiles import with_similarity
 
 #: ESCI 0-3 (3 = exact) -> relevance grade 0-2; see the module docstring for why.
 ESCI_TO_GRADE = {3: 2, 2: 1, 1: 0, 0: 0}
-#: The source of rows graded from the supplied relevance labels (never capped by ``balance``).
-HUMAN = "human"
 SOURCE_PRIORITY = {
-    HUMAN: 0,
+    "human": 0,
     "mined": 1,
     "intent_change": 2,
     "granularity_change": 3,
@@ -349,7 +347,7 @@ def human_examples(labels: DataFrame, qp: DataFrame, prof: DataFrame) -> DataFra
         .otherwise(1)
         .cast("int")
     )
-    pairs = pairs.select("query_norm", "rewrite_norm", grade.alias("grade"), F.lit(HUMAN).alias("source")).where(F.col("grade").isNotNull())
+    pairs = pairs.select("query_norm", "rewrite_norm", grade.alias("grade"), F.lit("human").alias("source")).where(F.col("grade").isNotNull())
     return with_similarity(pairs, prof).select(*LABEL_COLUMNS)
 
 
@@ -362,36 +360,21 @@ def merge_human(behavioural: DataFrame, human: DataFrame | None) -> DataFrame:
 
 
 def balance(examples: DataFrame, ratio: float) -> tuple[DataFrame, dict[int, int]]:
-    """Cap each grade at ``ratio`` x the smallest non-empty grade, never dropping a human judgment.
-
-    Only the job's own behaviour- and catalog-derived rows are capped: they are plentiful and
-    cheap, while a human judgment is the scarcest signal there is (issue #11: 62,949 supplied
-    judgments became 1,211 examples). A grade's human rows all stay and take their share of the
-    cap first; so a grade can exceed the cap when humans alone exceed it. Returns the frame and
-    the rows kept per grade.
-    """
-    by = {(r["grade"], r["human"]): r["count"] for r in examples.groupBy("grade", (F.col("source") == HUMAN).alias("human")).count().collect()}
-    counts: dict[int, int] = {}
-    for (g, _), c in by.items():
-        counts[g] = counts.get(g, 0) + c
+    """Cap each grade at ``ratio`` x the smallest non-empty grade; returns the frame and the caps."""
+    counts = {r["grade"]: r["count"] for r in examples.groupBy("grade").count().collect()}
     nonempty = [c for c in counts.values() if c > 0]
     if not nonempty:
         return examples, {}
     cap = max(1, int(min(nonempty) * ratio))
-    humans = {g: by.get((g, True), 0) for g in counts}
-    room = {g: max(0, cap - humans[g]) for g in counts}
     # Sources take turns (round-robin by a stable hash order), so a big easy source cannot
-    # crowd out a small hard one (hard negatives, catalog drifts); ties go by SOURCE_PRIORITY.
+    # crowd out a small hard one (hard negatives, human judgments); ties go by SOURCE_PRIORITY.
     priority = F.create_map(*[x for k, v in SOURCE_PRIORITY.items() for x in (F.lit(k), F.lit(v))])
-    room_of = F.create_map(*[x for g, n in room.items() for x in (F.lit(g), F.lit(n))])
     in_source = Window.partitionBy("grade", "source").orderBy(F.xxhash64("query_norm", "rewrite_norm"), "query_norm", "rewrite_norm")
     in_grade = Window.partitionBy("grade").orderBy("_turn", priority[F.col("source")])
-    derived = (
-        examples.where(F.col("source") != HUMAN)
-        .withColumn("_turn", F.row_number().over(in_source))
+    kept = (
+        examples.withColumn("_turn", F.row_number().over(in_source))
         .withColumn("_r", F.row_number().over(in_grade))
-        .where(F.col("_r") <= room_of[F.col("grade")])
+        .where(F.col("_r") <= cap)
         .drop("_turn", "_r")
     )
-    kept = examples.where(F.col("source") == HUMAN).unionByName(derived)
-    return kept, {g: humans[g] + min(counts[g] - humans[g], room[g]) for g in counts}
+    return kept, {g: min(c, cap) for g, c in counts.items()}

@@ -103,21 +103,3 @@ def test_hard_negatives_keep_the_split_discipline(drift_built, labels, spark):
         fields = _prompt_fields(row["prompt"][-1]["content"]) + [row["completion"][0]["content"]]
         assert not set(fields) & held_out, row
 
-
-def test_balance_caps_derived_rows_but_keeps_every_human_judgment(spark):
-    """Grades are balanced by capping the job's own rows; a human judgment is never dropped (issue #11)."""
-    from qrw.data.labels import HUMAN, balance
-
-    rows = [(f"q{i}", f"r{i}", 0, "type_drift") for i in range(10)]
-    rows += [(f"q{i}", f"s{i}", 1, "shared_words") for i in range(3)]
-    rows += [(f"q{i}", f"m{i}", 2, "mined") for i in range(2)] + [(f"h{i}", f"t{i}", 2, HUMAN) for i in range(5)]
-    rows += [(f"h{i}", f"u{i}", 0, HUMAN) for i in range(2)]
-    df = spark.createDataFrame(rows, "query_norm string, rewrite_norm string, grade int, source string")
-    kept, caps = balance(df, 1.0)
-    got = kept.collect()
-    assert caps == {0: 3, 1: 3, 2: 5}  # cap = 3 (grade 1); grade 2's five humans alone exceed it, its mined rows go
-    by_grade = {g: [r for r in got if r["grade"] == g] for g in (0, 1, 2)}
-    assert {g: len(v) for g, v in by_grade.items()} == caps
-    assert sum(r["source"] == HUMAN for r in got) == 7, "every human judgment is kept"
-    assert sum(r["source"] == HUMAN for r in by_grade[0]) == 2  # the humans take their share of the cap first
-    assert not [r for r in by_grade[2] if r["source"] == "mined"]
