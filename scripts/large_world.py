@@ -31,7 +31,7 @@ SYSTEMS = ("no_rewrite", "typo_tolerant", "retrieval_first", "oracle")
 
 
 def _baselines(cfg, world, splits: dict[str, str]) -> dict:
-    from qrw.eval.run import Evaluator
+    from qrw.eval.run import Evaluator, truth_from_frames
     from qrw.normalize import normalize
 
     log = world.search_log[world.search_log["event_type"] == "search"]
@@ -40,11 +40,7 @@ def _baselines(cfg, world, splits: dict[str, str]) -> dict:
         query_freq=("user_id", "size"), distinct_users=("user_id", "nunique")
     )
     test = stats[[splits.get(q) == "test" for q in stats.index]]
-    truth = {
-        "queries": world.truth_queries[["query_norm", "intent_id", "gap_type", "canonical_query"]],
-        "intent_products": {i: set(p) for i, p in zip(world.truth_intents["intent_id"], world.truth_intents["product_ids"], strict=True)},
-        "catalog": world.catalog,
-    }
+    truth = truth_from_frames(world.truth_queries, world.truth_intents, world.catalog)
     ev = Evaluator(truth, cfg.rewrite.tail_max_freq, 0.5)
     out: dict = {"test_queries_in_log": int(len(test))}
     for name, wanted in (("nightly_denominator", test[test["distinct_users"] >= cfg.rewrite.min_users]), ("all_test_queries", test)):

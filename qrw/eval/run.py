@@ -51,9 +51,11 @@ def _read_delta(spark, path: str) -> pd.DataFrame:
 
 
 def load_truth(spark, world: str) -> dict:
-    truth_q = _read_delta(spark, f"{world}/truth_queries")
-    truth_i = _read_delta(spark, f"{world}/truth_intents")
-    catalog = _read_delta(spark, f"{world}/catalog")
+    return truth_from_frames(_read_delta(spark, f"{world}/truth_queries"), _read_delta(spark, f"{world}/truth_intents"), _read_delta(spark, f"{world}/catalog"))
+
+
+def truth_from_frames(truth_q: pd.DataFrame, truth_i: pd.DataFrame, catalog: pd.DataFrame) -> dict:
+    """What the Evaluator needs from a world's truth tables and catalog (read from disk or in memory)."""
     return {
         "queries": truth_q[["query_norm", "intent_id", "gap_type", "canonical_query"]].drop_duplicates("query_norm"),
         "intent_products": {i: set(p) for i, p in zip(truth_i["intent_id"], truth_i["product_ids"])},
