@@ -120,7 +120,7 @@ def train_sft(cfg: QrwConfig, data: str, out: str, base: str | None) -> None:
 @train.command("grpo")
 @_config_options
 @click.option("--data", required=True)
-@click.option("--model", required=True, help="The SFT model dir (policy start and frozen relevance scorer).")
+@click.option("--model", required=True, help="The SFT model dir: the policy's start, and the frozen relevance judge unless train.grpo.relevance_scorer names a relevance model.")
 @click.option("--out", required=True)
 def train_grpo(cfg: QrwConfig, data: str, model: str, out: str) -> None:
     """GRPO with the fused relevance + conversion + rules reward."""

@@ -309,6 +309,10 @@ class GrpoSection(Section):
     top_p: float = 1.0
     max_completion_length: int = 24
     weights: RewardWeightsSection = Field(default_factory=RewardWeightsSection)
+    #: The relevance reward's judge: a `qrw train relevance` model dir (kind: relevance), or
+    #: None for a frozen copy of the SFT model's own tagging (which a policy can learn to
+    #: flatter where that tagging is weak; qrw.train.rewards). The demo sets its relevance model.
+    relevance_scorer: str | None = None
     #: Conversion reward: BM25 top-K, gain per engaged product = orders/add_to_carts/clicks weights.
     retrieval_k: int = 10
     gain_orders: float = 3.0

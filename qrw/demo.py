@@ -191,8 +191,14 @@ def _relevance(cfg: QrwConfig, p: DemoPaths) -> None:
 
 
 def _grpo(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .relevance_model import is_relevance_model
     from .train.grpo import train_grpo
 
+    # The relevance reward is judged by the relevance model trained just before (not by the
+    # policy's own SFT tagging, which GRPO learns to flatter where that tagging is weak).
+    if cfg.train.grpo.relevance_scorer is None and is_relevance_model(p.model("relevance")):
+        cfg = cfg.model_copy(deep=True)
+        cfg.train.grpo.relevance_scorer = str(p.model("relevance"))
     train_grpo(cfg, data=str(p.training), model=str(p.model("sft")), out=str(p.model("grpo")))
 
 

@@ -109,7 +109,11 @@ def _dataset(rows: list[dict]):
 
 
 def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: list | None = None) -> Path:
-    """GRPO of the SFT model at ``model`` into ``out`` (``model`` also serves, frozen, as the relevance scorer)."""
+    """GRPO of the SFT model at ``model`` into ``out``.
+
+    The relevance reward is judged by ``train.grpo.relevance_scorer`` (a relevance model)
+    when set, else by a frozen copy of ``model``; the manifest's ``relevance_reward`` names which.
+    """
     setup_logging()
     from trl import GRPOConfig, GRPOTrainer
 
@@ -122,18 +126,32 @@ def train_grpo(cfg: QrwConfig, *, data: str, model: str, out: str, callbacks: li
     g = cfg.train.grpo
     if g.num_generations < 2:
         raise QrwError("train.grpo.num_generations must be >= 2: GRPO compares completions of the same prompt")
+    if g.relevance_scorer:
+        from ..relevance_model import is_relevance_model
+
+        if not is_relevance_model(g.relevance_scorer):
+            raise QrwError(
+                f"train.grpo.relevance_scorer={g.relevance_scorer} is not a relevance model: train one with "
+                "`qrw train relevance --data DATA --out DIR`, or unset it to reward with a frozen copy of the SFT model"
+            )
     tokenizer = load_tokenizer(model)
     rows = load_grpo(data)
     folder = export_dir(data)
     eval_rows = load_grpo(data, GRPO_EVAL, required=False, limit=g.eval_prompts)
     catalog = load_catalog_texts(data)
     policy = load_model(model)
-    scorer = load_model(model, trainable=False)  # frozen copy: the relevance reward must not move with the policy
+    scorer = None if g.relevance_scorer else load_model(model, trainable=False)  # frozen copy: the relevance reward must not move with the policy
     rewards = build_rewards(g, scorer, tokenizer, catalog)
+    judge = rewards[0]
+    relevance_reward = (
+        {"kind": "relevance_model", "model": judge.model_dir, "model_version": judge.model_version}
+        if g.relevance_scorer
+        else {"kind": "frozen_sft", "model": str(model), "model_version": read_manifest(model).get("model_version")}
+    )
     weights = reward_weights(g)
     log.info("grpo: %d prompts, %d eval prompts, %d products in the BM25 index, weights %s", len(rows), len(eval_rows), len(catalog), weights)
 
-    metrics: dict = {"eval_split": EVAL_SPLIT}  # before/after and the tagging accuracy: dev rows (tuning), not test
+    metrics: dict = {"eval_split": EVAL_SPLIT, "relevance_reward": relevance_reward}  # before/after and the tagging accuracy: dev rows (tuning), not test
     if eval_rows:
         t = time.monotonic()
         metrics["before"], before_per_prompt = evaluate_policy(policy, tokenizer, eval_rows, rewards, cfg)

@@ -5,9 +5,14 @@ returning one float per completion, named by ``__name__`` so TRL logs it as
 ``rewards/<name>/mean``). Fusion is TRL's ``reward_weights``; :func:`fuse` is the
 same weighted sum for the before/after evaluation.
 
-- relevance: a FROZEN copy of the SFT model tags (query, rewrite) with the relevance
-  task; reward = expected grade / 2 from the label-token probabilities. It guards the
-  intent: a rewrite that retrieves well but changes what the shopper wants scores low.
+- relevance: a tagger that does not move with the policy scores (query, rewrite); reward =
+  expected grade / 2. It guards the intent: a rewrite that retrieves well but changes what
+  the shopper wants scores low. Either the separate relevance model
+  (``train.grpo.relevance_scorer``, :mod:`qrw.relevance_model`; the demo's choice) or a
+  FROZEN copy of the SFT model reading its label-token probabilities. Why the first: on
+  data where SFT tagging is near chance (issue #11's large world) the policy learns to
+  please the frozen copy (digit strings at relevance ~0.6); a model that sees only
+  lexical features of the two strings cannot be flattered that way.
 - conversion: offline search-engine feedback. BM25 over the catalog (index built once)
   retrieves top-K for the rewrite; reward = weighted NDCG@K of the products users
   engaged with for that query (orders > add-to-carts > clicks).
@@ -140,6 +145,37 @@ class RelevanceReward:
         return self.rules.gate(query, rewrites, scores) if self.rules else scores
 
 
+class ModelRelevanceReward:
+    """Expected relevance grade / 2 of (query, rewrite), from a relevance model (``qrw train relevance``).
+
+    The same name, range and gate as :class:`RelevanceReward`, so TRL logs it as
+    ``rewards/relevance/mean`` and fusion is unchanged; only the judge differs.
+    """
+
+    __name__ = "relevance"
+
+    def __init__(self, model_dir: str, rules: RulesReward | None = None):
+        from ..relevance_model import load
+
+        self.classifier, manifest = load(model_dir)
+        self.model_dir, self.model_version, self.rules = str(model_dir), manifest.get("model_version"), rules
+
+    def score(self, queries: Sequence[str], rewrites: Sequence[str]) -> list[float]:
+        from ..prompts import relevance_from_probs
+        from ..relevance_model import label_probs
+
+        keep = [i for i, r in enumerate(rewrites) if normalize(r)]
+        out = [0.0] * len(rewrites)  # an empty rewrite keeps no intent
+        for i, probs in zip(keep, label_probs(self.classifier, [(queries[i], rewrites[i]) for i in keep])):
+            out[i] = relevance_from_probs(probs)
+        return out
+
+    def __call__(self, prompts, completions, query, **_) -> list[float]:
+        rewrites = [completion_text(c) for c in completions]
+        scores = self.score(query, rewrites)
+        return self.rules.gate(query, rewrites, scores) if self.rules else scores
+
+
 def reward_weights(cfg: GrpoSection) -> dict[str, float]:
     return {name: float(getattr(cfg.weights, name)) for name in REWARD_NAMES}
 
@@ -153,12 +189,17 @@ def fuse(parts: dict[str, Sequence[float]], weights: dict[str, float]) -> list[f
 def build_rewards(cfg: GrpoSection, scorer_model, tokenizer, catalog: Sequence[dict]) -> list:
     """The reward functions in REWARD_NAMES order (matching :func:`reward_weights`).
 
+    The relevance part is ``cfg.relevance_scorer``'s relevance model when set (then
+    ``scorer_model`` and ``tokenizer`` may be None), else the frozen LLM ``scorer_model``.
+
     Relevance and conversion are gated by the rules: an unusable rewrite (a label token, a
     repetition, an echo...) is worth 0 in every part, since the batch job would drop it.
     """
     rules = RulesReward(cfg.max_rewrite_chars, cfg.max_rewrite_words)
     return [
-        RelevanceReward(scorer_model, tokenizer, cfg.scorer_batch_size, rules=rules),
+        ModelRelevanceReward(cfg.relevance_scorer, rules=rules)
+        if cfg.relevance_scorer
+        else RelevanceReward(scorer_model, tokenizer, cfg.scorer_batch_size, rules=rules),
         ConversionReward(catalog, cfg.retrieval_k, (cfg.gain_orders, cfg.gain_add_to_carts, cfg.gain_clicks), rules=rules),
         rules,
     ]

@@ -18,6 +18,7 @@ from qrw.prompts import rewrite_messages
 def test_bootstrap_sft_grpo_then_vllm_generates(cfg, spark, world, export_data, tmp_path):
     from qrw.train.bootstrap import bootstrap
     from qrw.train.grpo import train_grpo
+    from qrw import relevance_model
     from qrw.train.sft import train_sft
 
     c = tiny_cfg(cfg)
@@ -35,9 +36,19 @@ def test_bootstrap_sft_grpo_then_vllm_generates(cfg, spark, world, export_data, 
     assert sm["base_model_version"] == bm["model_version"]
     assert 0.0 <= sm["metrics"]["relevance_accuracy"] <= 1.0
 
+    # GRPO's relevance reward judged by a separate relevance model, as the demo runs it (this
+    # world's export has no relevance_train.jsonl: fitted on the relevance model tests' pairs).
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from test_relevance_model import labelled_pairs
+
+    relevance = relevance_model.save(relevance_model.fit(labelled_pairs(600, seed=0)), tmp_path / "relevance")
+    c.train.grpo.relevance_scorer = str(tmp_path / "relevance")
     grpo = train_grpo(c, data=str(export_data), model=str(sft), out=str(tmp_path / "grpo"))
     gm = json.loads((grpo / "qrw_model.json").read_text())
     assert gm["kind"] == "grpo" and gm["metrics"]["global_step"] == 2
+    assert gm["metrics"]["relevance_reward"] == {
+        "kind": "relevance_model", "model": str(tmp_path / "relevance"), "model_version": relevance["model_version"]
+    }
     # The SFT scorer's tagging on the same dev rows, and the policy's drift from it (issue #12).
     assert gm["base"] == str(sft)
     before = gm["metrics"]["sft_relevance"]

@@ -9,6 +9,7 @@ from qrw.prompts import relevance_from_probs
 from qrw.train.rewards import (
     REWARD_NAMES,
     ConversionReward,
+    ModelRelevanceReward,
     RelevanceReward,
     RulesReward,
     build_rewards,
@@ -132,6 +133,55 @@ def test_fusion_is_the_weighted_sum_trl_computes(tiny_base):
     assert parts["rules"] == [1.0, 0.0, 0.0] and parts["conversion"][1] == 0.0
     # A degenerate rewrite earns nothing from any part (BM25 alone would pay "nike nike nike").
     assert fused[2] == 0.0 and parts["relevance"][2] == parts["conversion"][2] == 0.0
+
+
+@pytest.fixture(scope="module")
+def relevance_dir(tmp_path_factory):
+    """A real relevance model (qrw.relevance_model) fitted on the synthetic labelled pairs of its own tests."""
+    import sys
+    from pathlib import Path
+
+    from qrw import relevance_model
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from test_relevance_model import labelled_pairs
+
+    out = tmp_path_factory.mktemp("relevance")
+    relevance_model.save(relevance_model.fit(labelled_pairs(1500, seed=0)), out)
+    return str(out)
+
+
+def test_relevance_reward_from_a_relevance_model_separates_drift_and_pays_no_degenerate(relevance_dir):
+    from qrw import relevance_model
+
+    cfg = GrpoSection(relevance_scorer=relevance_dir, retrieval_k=3)
+    fns = build_rewards(cfg, None, None, CATALOG)  # no LLM judge loaded at all
+    judge = fns[0]
+    assert isinstance(judge, ModelRelevanceReward) and judge.__name__ == "relevance"
+    query = "sony black 15 inch headphones"
+    rewrites = [
+        "headphones sony 15 inch black",  # same words, same intent
+        "sony black 15 inch drill",  # same brand and numbers, another product type
+        "sony black 28 inch headphones",  # contradicting number
+        "444444444444444444444444",  # the digit string the frozen SFT copy was flattered by
+        "",
+    ]
+    parts = score_all(fns, [query] * 5, rewrites, [ENGAGED] * 5)
+    rel = parts["relevance"]
+    assert rel[0] > 0.7 and rel[0] > rel[1] + 0.3 and rel[0] > rel[2] + 0.3
+    assert rel[3] == 0.0 and rel[4] == 0.0  # gated by the rules: degenerate and empty earn nothing
+    # The reward is the relevance model's own score, the one the nightly job ranks by.
+    assert rel[:3] == pytest.approx(relevance_model.scores(relevance_dir, [(query, r) for r in rewrites[:3]]))
+
+
+def test_grpo_refuses_a_relevance_scorer_that_is_not_a_relevance_model(tmp_path, tiny_base):
+    from qrw.config import load_config
+    from qrw.errors import QrwError
+    from qrw.train.grpo import train_grpo
+
+    cfg = load_config(None, [f"train.grpo.relevance_scorer={tmp_path}"])
+    with pytest.raises(QrwError, match="qrw train relevance"):
+        train_grpo(cfg, data=str(tmp_path / "data"), model=tiny_base, out=str(tmp_path / "out"))
 
 
 def test_completion_text_accepts_both_trl_formats():
