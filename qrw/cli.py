@@ -161,13 +161,16 @@ def train_calibrate(cfg: QrwConfig, model: str, data: str, target_precision: flo
 @click.option("--model", required=True)
 @click.option("--table", required=True, help="Delta path of rewrite_dictionary.")
 @click.option("--min-users", type=int, default=None, help="Distinct users a query needs (1 rewrites every query).")
+@click.option("--catalog", default=None, help="Catalog whose nearest titles (rewrite.retrieval_candidates per query) join the model's candidates (rewrite.catalog).")
 @click.option("--format", "fmt", default=None)
-def rewrite(cfg: QrwConfig, search_log: str, model: str, table: str, min_users: int | None, fmt: str | None) -> None:
+def rewrite(cfg: QrwConfig, search_log: str, model: str, table: str, min_users: int | None, catalog: str | None, fmt: str | None) -> None:
     """The nightly batch job: queries -> engine -> rewrite_dictionary (Delta MERGE)."""
     from .rewrite.job import run_rewrite
 
     if min_users is not None:
         cfg.rewrite.min_users = min_users
+    if catalog is not None:
+        cfg.rewrite.catalog = catalog
     run_rewrite(cfg, search_log=search_log, model=model, table=table, fmt=fmt)
 
 

@@ -406,6 +406,11 @@ class RewriteSection(Section):
     #: The model whose relevance task scores the candidates: None (the policy itself), "sft" (the
     #: SFT model a GRPO policy started from, which GRPO does not move), or a model directory.
     scorer_model: str | None = None
+    #: The catalog (a path, as ``qrw rewrite --catalog``) whose nearest titles join the LLM's
+    #: candidates (qrw.retrieval; the scorer keeps only those it trusts); None: LLM candidates only.
+    catalog: str | None = None
+    #: How many nearest catalog titles per query join the candidates when ``catalog`` is set (0: none).
+    retrieval_candidates: int = Field(3, ge=0)
     #: Refuse a model whose manifest's relevance_accuracy is not this far above its majority_rate
     #: (its scores rank and filter the rewrites); None: no check.
     min_tagging_margin: float | None = 0.05

@@ -289,8 +289,13 @@ def _calibrate(cfg: QrwConfig, p: DemoPaths) -> None:
 
 
 def _rewrite(cfg: QrwConfig, p: DemoPaths) -> None:
+    """The nightly job on the world's log; the world's catalog supplies retrieved candidates
+    unless rewrite.catalog is set (``--set rewrite.retrieval_candidates=0``: the model's alone)."""
     from .rewrite.job import run_rewrite
 
+    if cfg.rewrite.catalog is None:
+        cfg = cfg.model_copy(deep=True)
+        cfg.rewrite.catalog = str(p.world / "catalog")
     run_rewrite(cfg, search_log=str(p.world / "search_log"), model=str(_final_model(p)), table=str(p.dictionary), fmt=None)
 
 

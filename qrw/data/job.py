@@ -196,7 +196,9 @@ def build_training_data(cfg: QrwConfig, *, search_log: str, catalog: str, labels
                 F.lit(prompts.TASK_REWRITE).alias("task"), "query_norm", "rewrite_norm", F.lit(None).cast("int").alias("grade"),
                 F.col("signal").alias("source"), "split",
             )
-            rel = relevance.select(F.lit(prompts.TASK_RELEVANCE).alias("task"), "query_norm", "rewrite_norm", "grade", "source", "split")
+            rel = relevance.where(~F.col("source").isin(*lb.SCORER_ONLY_SOURCES)).select(
+                F.lit(prompts.TASK_RELEVANCE).alias("task"), "query_norm", "rewrite_norm", "grade", "source", "split"
+            )
             mixed, mix = training_files.mix_tasks(rw.unionByName(rel), d.relevance_task_share)
             sft = keep(training_files.sft_rows(mixed))
             grpo = keep(training_files.grpo_rows(behaviour, d.max_grpo_products))
@@ -247,8 +249,11 @@ def _pair_summary(cands: DataFrame, rewrite_pairs: DataFrame) -> dict:
 def _examples(rewrite_pairs, dropped, behaviour, prof, qp, lab, products, d) -> DataFrame:
     """Behaviour and catalog labels, with human labels (when given) taking precedence."""
     behavioural = lb.behaviour_examples(rewrite_pairs, dropped, behaviour, prof, d, products)
-    human = lb.human_examples(lab.valid, qp, prof) if lab is not None and lab.valid_count else None
-    return lb.merge_human(behavioural, human)
+    if lab is None or not lab.valid_count:
+        return behavioural
+    human = lb.human_examples(lab.valid, qp, prof)
+    titles = lb.human_title_examples(lab.valid, products, prof).join(human.select("query_norm", "rewrite_norm"), ["query_norm", "rewrite_norm"], "left_anti")
+    return lb.merge_human(behavioural, human.unionByName(titles))
 
 
 def _reasons(loaded) -> str:

@@ -50,6 +50,13 @@ Candidates and grades:
   rewrite's products are all exact; so grade 2 also needs the rewrite's own
   judgments to find the query's products exact (otherwise 1), and without them
   the human view abstains. Human grades win over behaviour for the same pair.
+* ``human_title`` - the same judgments on the product's own (normalized) title as
+  the rewrite: exact -> 2, substitute -> 1, complement/irrelevant -> 0. The nightly
+  job's retrieved candidates (``rewrite.catalog``) are whole titles, with model
+  names and codes the query never typed; without these pairs the tagger only ever
+  saw titles as type-drift negatives and rejected every retrieved title. They go
+  to the relevance examples (the relevance model, calibration, evaluation), not
+  to SFT (:data:`SCORER_ONLY_SOURCES`): SFT's steps grow with its rows.
 
 All candidates come from the catalog and the logs (no hidden truth), so they
 work on a real shop's data. Synthetic rewrites (titles, attribute drift) are
@@ -77,6 +84,7 @@ from .profiles import with_similarity
 ESCI_TO_GRADE = {3: 2, 2: 1, 1: 0, 0: 0}
 SOURCE_PRIORITY = {
     "human": 0,
+    "human_title": 0,
     "mined": 1,
     "intent_change": 2,
     "granularity_change": 3,
@@ -96,6 +104,10 @@ HUMAN_TOP_PRODUCTS = 10
 #: Share of those products' weight the judgments must cover to grade the rewrite.
 HUMAN_MIN_COVERAGE = 0.5
 LABEL_COLUMNS = ["query_norm", "rewrite_norm", "grade", "source", "product_overlap", "category_sim"]
+#: Relevance sources the scorer learns from but SFT does not see (why: the ``human_title`` bullet above).
+SCORER_ONLY_SOURCES = ("human_title",)
+#: Judged products per query whose titles become ``human_title`` pairs (hash order: deterministic).
+HUMAN_TITLES_PER_QUERY = 8
 
 
 def _rarer_first(pairs: DataFrame) -> DataFrame:
@@ -348,6 +360,26 @@ def human_examples(labels: DataFrame, qp: DataFrame, prof: DataFrame) -> DataFra
         .cast("int")
     )
     pairs = pairs.select("query_norm", "rewrite_norm", grade.alias("grade"), F.lit("human").alias("source")).where(F.col("grade").isNotNull())
+    return with_similarity(pairs, prof).select(*LABEL_COLUMNS)
+
+
+def human_title_examples(labels: DataFrame, products: DataFrame, prof: DataFrame) -> DataFrame:
+    """(query, a judged product's normalized title) graded by the judgment of that product itself."""
+    mapping = F.create_map(*[x for k, v in ESCI_TO_GRADE.items() for x in (F.lit(k), F.lit(v))])
+    judged = labels.where(F.col("query_norm") != "").groupBy("query_norm", "product_id").agg(F.avg(mapping[F.col("grade")]).alias("g"))
+    titled = (
+        judged.join(products.select("product_id", F.col("title_norm").alias("rewrite_norm")), "product_id")
+        .where((F.col("rewrite_norm") != "") & (F.col("rewrite_norm") != F.col("query_norm")))
+        .groupBy("query_norm", "rewrite_norm")
+        .agg(F.avg("g").alias("g"))
+    )
+    per_query = Window.partitionBy("query_norm").orderBy(F.xxhash64("query_norm", "rewrite_norm"), "rewrite_norm")
+    grade = F.when(F.col("g") < 0.5, 0).when(F.col("g") < 1.5, 1).otherwise(2).cast("int")
+    pairs = (
+        titled.withColumn("_r", F.row_number().over(per_query))
+        .where(F.col("_r") <= HUMAN_TITLES_PER_QUERY)
+        .select("query_norm", "rewrite_norm", grade.alias("grade"), F.lit("human_title").alias("source"))
+    )
     return with_similarity(pairs, prof).select(*LABEL_COLUMNS)
 
 

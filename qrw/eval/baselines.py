@@ -63,27 +63,15 @@ class TypoTolerant:
 
 
 class RetrievalFirst:
-    """The nearest catalog title by character-trigram TF-IDF cosine, as the rewrite."""
+    """The nearest catalog title by character-trigram TF-IDF cosine, as the rewrite (qrw.retrieval's index)."""
 
     name = "retrieval-first (char-trigram TF-IDF nearest title)"
 
     def __init__(self, titles: Sequence[str]):
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from ..retrieval import TitleIndex
 
-        self.titles = sorted({normalize(t) for t in titles if normalize(t)})
-        self._vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3))
-        self._matrix = self._vec.fit_transform(self.titles)
+        self.index = TitleIndex(titles)
+        self.titles = self.index.titles
 
     def rewrites(self, queries: Sequence[str]) -> list[str | None]:
-        if not queries:
-            return []
-        sims = self._vec.transform([normalize(q) for q in queries]) @ self._matrix.T
-        out: list[str | None] = []
-        for i in range(sims.shape[0]):
-            row = sims.getrow(i)
-            if row.nnz == 0:
-                out.append(None)
-                continue
-            j = row.indices[row.data.argmax()]
-            out.append(self.titles[j])
-        return out
+        return [found[0] if found else None for found in self.index.nearest(list(queries), 1)]

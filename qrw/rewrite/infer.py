@@ -6,8 +6,8 @@ Inside each Spark task:
 - ``get_engine`` returns the Python worker's ONE cached engine (loaded on the
   first task of the worker, reused by every later batch, partition and run);
 - queries are gathered into large chunks (``rewrite.chunk_size``): ONE
-  ``generate`` call, then ONE ``score`` call over all surviving candidates of the
-  chunk, so the engine batches freely and the shared prompt prefix is cached;
+  ``generate`` call (plus the nearest catalog titles, with ``rewrite.catalog``), then
+  ONE ``score`` call over all surviving candidates of the chunk, so the engine batches freely and the shared prompt prefix is cached;
 - a query that breaks the engine cannot take the task down: the chunk is retried
   query by query and only the failing query gets empty rewrites (with ``error``).
   If *every* query of a chunk fails the engine itself is broken and the task
@@ -39,6 +39,7 @@ from ..config import EngineSection, RewriteSection
 from ..engine.base import Decoding, EngineStats
 from ..tables import DICTIONARY_SCHEMA, arrow_schema
 from .postprocess import CleanCandidate, clean_candidates, rank
+from .retrieved import with_retrieved
 
 #: Output of the inference function: the selected query's columns, its ``rewrites`` (the
 #: dictionary's own type, from qrw.tables) and per-row bookkeeping for the run summary.
@@ -92,10 +93,15 @@ class InferSettings:
     policy_version: str | None = None
     #: Applied to every score before ranking and the threshold (None: the raw score).
     calibration: Calibration | None = None
+    #: The catalog's title index (qrw.retrieval.TitleIndex) whose nearest titles join the candidates; None: none.
+    retriever: object | None = None
+    retrieval_candidates: int = 0
 
     @classmethod
-    def from_config(cls, engine: EngineSection, rewrite: RewriteSection, *, model_dir: str, model_version: str, progress_dir: str | None = None, scoring=None, policy_version: str | None = None) -> "InferSettings":
-        """``scoring`` (:class:`qrw.rewrite.scoring.Scoring`) names the scorer, its calibration and the threshold."""
+    def from_config(cls, engine: EngineSection, rewrite: RewriteSection, *, model_dir: str, model_version: str, progress_dir: str | None = None, scoring=None, policy_version: str | None = None,
+                    retriever=None) -> "InferSettings":
+        """``scoring`` (:class:`qrw.rewrite.scoring.Scoring`) names the scorer, its calibration and the threshold;
+        ``retriever`` (:func:`qrw.rewrite.retrieved.load_index`) adds catalog titles to the candidates."""
         if scoring is None:
             min_relevance, _ = resolve_min_relevance(rewrite.min_relevance, None)
         else:
@@ -118,6 +124,8 @@ class InferSettings:
             scorer_dir=None if scoring is None or scoring.is_policy else scoring.model_dir,
             policy_version=policy_version,
             calibration=None if scoring is None else scoring.calibration,
+            retriever=retriever,
+            retrieval_candidates=rewrite.retrieval_candidates if retriever is not None else 0,
         )
 
 
@@ -221,6 +229,7 @@ def engine_chunk(keys: list[str], engine, settings: InferSettings, scorer=None) 
     scorer = engine if scorer is None else scorer
     t0 = time.perf_counter()
     generated, gen_errors = call_isolating_failures(lambda qs: engine.generate(qs, settings.decoding), list(keys))
+    generated = with_retrieved(list(keys), generated, gen_errors, settings.retriever, settings.retrieval_candidates)
     max_chars = settings.max_rewrite_chars
     cleaned = [clean_candidates(key, cands or [], max_chars) for key, cands in zip(keys, generated)]
     pairs = [(key, c.text) for key, cl in zip(keys, cleaned) for c in cl]

@@ -27,12 +27,14 @@ from pyspark.sql import functions as F
 from ..config import QrwConfig
 from ..errors import QrwError
 from ..io import read_search_log, write_rejects
+from ..retrieval import TitleIndex
 from ..manifest import MANIFEST, check_tagging_quality, read_manifest, require_weights
 from ..spark import spark_session
 from ..tables import latest_version, rejects_path
 from .infer import OUTPUT_SCHEMA, InferSettings, make_infer_fn
 from .progress import query_progress
 from .resources import inference_profile
+from .retrieved import candidate_source_version, load_index
 from .scoring import Scoring, resolve_scoring
 from .runs import RunSummary, claim_table, input_fingerprint, is_concurrent_commit, make_run_id, output_settings, read_run, record_run, utc_now
 from .selection import QUERY_COLUMNS, record_user_sketches, select_queries
@@ -75,12 +77,14 @@ class RunContext:
     scoring: Scoring | None = None
     #: The policy's own model_version (``model_version`` is the rows', which names scorer and calibration too).
     policy_version: str | None = None
+    #: The catalog titles that join the candidates (qrw.rewrite.retrieved); None: the LLM's alone.
+    retriever: TitleIndex | None = None
 
 
 def infer_settings(ctx: RunContext, progress_dir: str | None = None) -> InferSettings:
     return InferSettings.from_config(
         ctx.cfg.engine, ctx.cfg.rewrite, model_dir=ctx.model, model_version=ctx.model_version, progress_dir=progress_dir,
-        scoring=ctx.scoring, policy_version=ctx.policy_version,
+        scoring=ctx.scoring, policy_version=ctx.policy_version, retriever=ctx.retriever,
     )
 
 
@@ -228,7 +232,6 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
     check_inputs(cfg, search_log=search_log, model=model)  # before any Spark or engine work
     policy_version = resolve_model_version(cfg, model)
     scoring = resolve_scoring(cfg, policy=model, policy_version=policy_version)
-    model_version = scoring.dictionary_model_version(policy_version)
     scorer = scoring.model_dir
     if cfg.engine.kind not in ("fake", "instant") or (Path(scorer) / MANIFEST).exists():
         # the scorer's tagging is what ranks and filters the rewrites
@@ -244,6 +247,8 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
 
         golden = read_pairs(spark, cfg.serve.golden_relevance)  # a bad file fails before anything is read or claimed
 
+    retriever = load_index(spark, cfg.rewrite)  # a bad catalog fails before anything is read or claimed
+    model_version = candidate_source_version(scoring.dictionary_model_version(policy_version), retriever, cfg.rewrite.retrieval_candidates)
     fingerprint = input_fingerprint(spark, search_log)
     loaded = read_search_log(spark, search_log, cfg.input, fmt)
     if loaded.valid_count == 0:
@@ -255,13 +260,14 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
     settings = {**output_settings(cfg), "scoring": {**scoring.settings(), "golden_relevance": cfg.serve.golden_relevance}}
     run_id = make_run_id(search_log=search_log, fingerprint=fingerprint, model_version=model_version, window=selection.window.as_dict(), settings=settings)
     ctx = RunContext(spark=spark, cfg=cfg, search_log=search_log, model=model, table=table, model_version=model_version, run_id=run_id, started=started, timings=timings,
-                     scoring=scoring, policy_version=policy_version)
+                     scoring=scoring, policy_version=policy_version, retriever=retriever)
     base = RunSummary.begin(
         ctx,
         fingerprint=fingerprint,
         window=selection.window.as_dict(),
         settings=json.dumps(settings, sort_keys=True, default=str),
-        counts={"events": loaded.total, "rejected": loaded.rejected, **selection.counts},
+        counts={"events": loaded.total, "rejected": loaded.rejected, **selection.counts,
+                **({"catalog_titles": len(retriever.titles)} if retriever is not None else {})},
     )
 
     previous = read_run(spark, table, run_id)

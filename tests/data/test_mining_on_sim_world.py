@@ -67,6 +67,25 @@ def test_relevance_labels_agree_with_the_hidden_truth(world_built, spark):
     assert by_source.get("human", 0) > 0 and by_source.get("hard_negative", 0) > 0
 
 
+def test_judged_titles_become_pairs_for_the_scorer_only(world_built, spark):
+    """human_title: a judged product's own title as the rewrite, graded by that judgment (qrw.data.labels)."""
+    from qrw.normalize import normalize
+
+    world, built = world_built
+    intent, _ = _truth(world)
+    products = dict(zip(world.truth_intents["intent_id"], world.truth_intents["product_ids"]))
+    title_of: dict[str, set[str]] = {}
+    for pid, title in zip(world.catalog["product_id"], world.catalog["title"]):
+        title_of.setdefault(normalize(title), set()).add(pid)
+    rows = [r for r in built.table(spark, "relevance_examples").collect() if r["source"] == "human_title"]
+    assert len(rows) >= 50 and {r["grade"] for r in rows} == {0, 1, 2}, Counter(r["grade"] for r in rows)
+    assert all(r["rewrite_norm"] in title_of for r in rows)
+    exact = [r for r in rows if r["grade"] == 2 and r["query_norm"] in intent]
+    in_intent = sum(bool(title_of[r["rewrite_norm"]] & set(products[intent[r["query_norm"]]])) for r in exact)
+    assert exact and in_intent / len(exact) >= 0.8, (in_intent, len(exact))  # the judged title is the intent's product
+    assert not [r for r in built.table(spark, "sft").select("source").distinct().collect() if r["source"] == "human_title"]
+
+
 def test_splits_do_not_leak(world_built, spark):
     _, built = world_built
     held_out, train_texts = {}, set()

@@ -1,0 +1,64 @@
+"""The catalog titles nearest to a query, by character-trigram TF-IDF cosine.
+
+One index, two users, so they cannot drift apart:
+
+* ``qrw evaluate``'s retrieval-first baseline (:class:`qrw.eval.baselines.RetrievalFirst`)
+  takes the single nearest title as its rewrite;
+* the nightly job (``rewrite.catalog`` / ``qrw rewrite --catalog``) adds the
+  ``rewrite.retrieval_candidates`` nearest titles to the LLM's candidates, and the
+  relevance scorer keeps only those it trusts. For a query the model never saw this is
+  what supplies the merchant's words (issue #11: "candidates from retrieval").
+
+Character trigrams (scikit-learn ``char_wb``) match through misspellings, missing
+spaces and word order, which is what a tail query needs. Titles are normalized and
+deduplicated first, so the candidates have the dictionary's own form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from .normalize import normalize
+
+#: Queries transformed per sparse product: bounds memory at (block x titles) similarities.
+_BLOCK = 256
+
+
+class TitleIndex:
+    """Normalized, distinct catalog titles and their trigram TF-IDF vectors (picklable)."""
+
+    def __init__(self, titles: Sequence[str]):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.titles = sorted({n for n in (normalize(t) for t in titles if t) if n})
+        if not self.titles:
+            raise ValueError("no catalog title survived normalize(): an index needs at least one")
+        self._vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3))
+        self._matrix = self._vec.fit_transform(self.titles).T.tocsr()
+
+    @property
+    def digest(self) -> str:
+        """Short identity of the titles (names the candidate source in the rows' model_version)."""
+        h = hashlib.sha256("\n".join(self.titles).encode()).hexdigest()
+        return h[:12]
+
+    def nearest(self, queries: Sequence[str], n: int) -> list[list[str]]:
+        """Per query, up to ``n`` titles by descending cosine (ties: alphabetical); none share a trigram: []."""
+        out: list[list[str]] = []
+        if n <= 0:
+            return [[] for _ in queries]
+        for start in range(0, len(queries), _BLOCK):
+            block = [normalize(q) for q in queries[start : start + _BLOCK]]
+            sims = (self._vec.transform(block) @ self._matrix).tocsr()
+            for i in range(sims.shape[0]):
+                lo, hi = sims.indptr[i], sims.indptr[i + 1]
+                data, idx = sims.data[lo:hi], sims.indices[lo:hi]
+                keep = data > 0
+                data, idx = data[keep], idx[keep]
+                # titles are sorted, so the index breaks ties alphabetically
+                order = np.lexsort((idx, -data))[:n]
+                out.append([self.titles[j] for j in idx[order]])
+        return out
