@@ -140,6 +140,17 @@ def train_relevance(cfg: QrwConfig, data: str, out: str) -> None:
     _emit(run(cfg, data=data, out=out))
 
 
+@train.command("lexicon")
+@_config_options
+@click.option("--data", required=True, help="Output folder of build-training-data (its grpo_train.jsonl and catalog.jsonl: train-split behaviour only).")
+@click.option("--out", required=True)
+def train_lexicon(cfg: QrwConfig, data: str, out: str) -> None:
+    """Mine the term lexicon (shoppers' words -> catalog words, seconds on a CPU) for rewrite.lexicon=OUT."""
+    from .train.lexicon import train_lexicon as run
+
+    _emit(run(cfg, data=data, out=out))
+
+
 @train.command("calibrate")
 @_config_options
 @click.option("--model", required=True, help="The model dir whose relevance task scores the nightly job (policy or rewrite.scorer_model).")
@@ -162,8 +173,9 @@ def train_calibrate(cfg: QrwConfig, model: str, data: str, target_precision: flo
 @click.option("--table", required=True, help="Delta path of rewrite_dictionary.")
 @click.option("--min-users", type=int, default=None, help="Distinct users a query needs (1 rewrites every query).")
 @click.option("--catalog", default=None, help="Catalog whose nearest titles (rewrite.retrieval_candidates per query) join the model's candidates (rewrite.catalog).")
+@click.option("--lexicon", default=None, help="A `qrw train lexicon` dir whose rewrite of each query joins the model's candidates (rewrite.lexicon).")
 @click.option("--format", "fmt", default=None)
-def rewrite(cfg: QrwConfig, search_log: str, model: str, table: str, min_users: int | None, catalog: str | None, fmt: str | None) -> None:
+def rewrite(cfg: QrwConfig, search_log: str, model: str, table: str, min_users: int | None, catalog: str | None, lexicon: str | None, fmt: str | None) -> None:
     """The nightly batch job: queries -> engine -> rewrite_dictionary (Delta MERGE)."""
     from .rewrite.job import run_rewrite
 
@@ -171,6 +183,8 @@ def rewrite(cfg: QrwConfig, search_log: str, model: str, table: str, min_users: 
         cfg.rewrite.min_users = min_users
     if catalog is not None:
         cfg.rewrite.catalog = catalog
+    if lexicon is not None:
+        cfg.rewrite.lexicon = lexicon
     run_rewrite(cfg, search_log=search_log, model=model, table=table, fmt=fmt)
 
 

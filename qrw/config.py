@@ -331,8 +331,21 @@ class GrpoSection(Section):
     logging_steps: int = 5
 
 
+class LexiconSection(Section):
+    """``qrw train lexicon`` (qrw.lexicon): shoppers' words the catalog lacks -> merchants' words, from train behaviour."""
+
+    #: A title word is a train query's target when this share of its engagement weight carries it.
+    min_target_share: float = Field(0.6, gt=0.0, le=1.0)
+    #: A word maps to a target that comes with it in this share of the train queries holding it ...
+    min_share: float = Field(0.6, gt=0.0, le=1.0)
+    #: ... and in at least this many of them.
+    min_queries: int = Field(2, ge=1)
+    #: Targets written per mapped word.
+    max_targets: int = Field(1, ge=1)
+
+
 class TrainSection(Section):
-    """bootstrap / sft / grpo (qrw.train)."""
+    """bootstrap / sft / grpo / lexicon (qrw.train)."""
 
     seed: int = 0
     #: torch intra-op threads (this machine is shared: keep it low).
@@ -345,6 +358,7 @@ class TrainSection(Section):
     bootstrap: BootstrapSection = Field(default_factory=BootstrapSection)
     sft: SftSection = Field(default_factory=SftSection)
     grpo: GrpoSection = Field(default_factory=GrpoSection)
+    lexicon: LexiconSection = Field(default_factory=LexiconSection)
 
 
 class EngineSection(Section):
@@ -411,6 +425,9 @@ class RewriteSection(Section):
     catalog: str | None = None
     #: How many nearest catalog titles per query join the candidates when ``catalog`` is set (0: none).
     retrieval_candidates: int = Field(3, ge=0)
+    #: A `qrw train lexicon` directory whose rewrite of each query (spelling fixed, shoppers' words
+    #: mapped to the catalog's, qrw.lexicon) joins the candidates; None: no lexicon candidate.
+    lexicon: str | None = None
     #: Refuse a model whose manifest's relevance_accuracy is not this far above its majority_rate
     #: (its scores rank and filter the rewrites); None: no check.
     min_tagging_margin: float | None = 0.05

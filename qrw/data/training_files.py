@@ -113,8 +113,9 @@ def catalog_text(catalog: DataFrame) -> DataFrame:
 
 
 def catalog_docs(catalog: DataFrame) -> DataFrame:
-    """(product_id, text): the offline search index for GRPO's conversion reward (BM25)."""
-    return catalog.select("product_id", "text")
+    """(product_id, title, text): the offline search index for GRPO's conversion reward (BM25, on
+    ``text``) and the titles ``qrw train lexicon`` mines merchant words from."""
+    return catalog.select("product_id", "title", "text")
 
 
 def corpus_lines(catalog: DataFrame, behaviour: DataFrame) -> DataFrame:

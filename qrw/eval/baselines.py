@@ -16,42 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..lexicon import Speller, max_edits  # noqa: F401  (max_edits: re-exported)
 from ..normalize import normalize
 
 
-def max_edits(term: str) -> int:
-    """Edits allowed for a term (Elasticsearch AUTO with the 8+ character step)."""
-    if len(term) < 3:
-        return 0
-    return 1 if len(term) < 8 else 2
-
-
 class TypoTolerant:
-    """Replace out-of-vocabulary query terms by the most frequent catalog term within edit distance."""
+    """Replace out-of-vocabulary query terms by the most frequent catalog term within edit distance.
+
+    The correction itself is :class:`qrw.lexicon.Speller`, which the lexicon's rewrites use too.
+    """
 
     name = "typo-tolerant (edit distance AUTO)"
 
     def __init__(self, vocabulary: dict[str, int]):
         self.vocabulary = vocabulary
-        # most frequent first, then alphabetical: the first candidate found within the distance wins
-        self._terms = sorted(vocabulary, key=lambda t: (-vocabulary[t], t))
-        self._cache: dict[str, str | None] = {}
+        self._speller = Speller(vocabulary)
 
     def correct(self, term: str) -> str | None:
-        if term in self.vocabulary:
-            return term
-        if term not in self._cache:
-            from rapidfuzz.distance import Levenshtein
-
-            limit = max_edits(term)
-            best = None
-            if limit:
-                for cand in self._terms:
-                    if abs(len(cand) - len(term)) <= limit and Levenshtein.distance(term, cand, score_cutoff=limit) <= limit:
-                        best = cand
-                        break
-            self._cache[term] = best
-        return self._cache[term]
+        return self._speller.correct(term)
 
     def rewrite(self, query: str) -> str | None:
         terms = normalize(query).split()

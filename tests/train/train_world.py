@@ -84,7 +84,7 @@ def write_export(folder: Path, world: dict, *, eval_share: float = 0.15, seed: i
         if split == "dev":
             _dump(exp / "relevance_dev.jsonl", rel)
     _dump(exp / "query_splits.jsonl", [{"query_norm": q["query_norm"], "split": split} for split, qs in splits.items() for q in qs])
-    _dump(exp / "catalog.jsonl", [{"product_id": p["product_id"], "text": normalize(f"{p['title']} {p['brand']} {p['category']}")} for p in world["products"]])
+    _dump(exp / "catalog.jsonl", [{"product_id": p["product_id"], "title": p["title"], "text": normalize(f"{p['title']} {p['brand']} {p['category']}")} for p in world["products"]])
     return folder
 
 
