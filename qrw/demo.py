@@ -24,7 +24,7 @@ from .errors import GateBlocked
 
 console = Console()
 
-STAGES = ("world", "data", "bootstrap", "sft", "relevance", "grpo", "calibrate", "rewrite", "publish", "export", "evaluate")
+STAGES = ("world", "data", "bootstrap", "sft", "relevance", "lexicon", "grpo", "calibrate", "rewrite", "publish", "export", "evaluate")
 #: Under models/: the calibrate stage's scorer choice (DemoPaths.scorer_choice).
 SCORER_CHOICE = "scorer_choice.json"
 #: The sample world's golden relevance set (conf/golden_relevance.jsonl), used when serve.golden_relevance is unset.
@@ -72,6 +72,7 @@ def _done(stage: str, p: DemoPaths, cfg: QrwConfig) -> bool:
         "bootstrap": p.model("base") / "qrw_model.json",
         "sft": p.model("sft") / "qrw_model.json",
         "relevance": p.model("relevance") / "qrw_model.json",
+        "lexicon": p.model("lexicon") / "qrw_model.json",
         "grpo": p.model("grpo") / "qrw_model.json",
         "calibrate": p.scorer_choice if cfg.rewrite.scorer_model is None else (_scoring_model(cfg, p) / "calibration.json"),
         "export": p.export,
@@ -103,6 +104,7 @@ def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = 
         "bootstrap": lambda: _bootstrap(cfg, p),
         "sft": lambda: _sft(cfg, p),
         "relevance": lambda: _relevance(cfg, p),
+        "lexicon": lambda: _lexicon(cfg, p),
         "grpo": lambda: _grpo(cfg, p),
         "calibrate": lambda: _calibrate(cfg, p),
         "rewrite": lambda: _rewrite(_with_chosen_scorer(cfg, p), p),
@@ -137,7 +139,7 @@ def run_demo(cfg: QrwConfig, out: str | None = None, stages: list[str] | None = 
             f"the demo ran every stage, but the quality gates refused to publish the dictionary ({blocked}). "
             f"The report ({p.report / 'report.html'}) shows what the models measured; train longer (raise train.*.max_steps "
             "or epochs, and time_budget_s if the manifests say stopped_by_time_budget) and rerun "
-            "`qrw demo --stages sft,relevance,grpo,calibrate,rewrite,publish,export,evaluate`"
+            "`qrw demo --stages sft,relevance,lexicon,grpo,calibrate,rewrite,publish,export,evaluate`"
         )
     return {"timings": timings, "root": str(p.root)}
 
@@ -188,6 +190,13 @@ def _relevance(cfg: QrwConfig, p: DemoPaths) -> None:
         f"relevance model: {metrics['train_rows']} train pairs, dev tagging accuracy {metrics.get('relevance_accuracy')} "
         f"(majority {metrics.get('majority_rate')}), dev AUC {metrics.get('relevance_auc')}"
     )
+
+
+def _lexicon(cfg: QrwConfig, p: DemoPaths) -> None:
+    from .train.lexicon import train_lexicon
+
+    m = train_lexicon(cfg, data=str(p.training), out=str(p.model("lexicon")))
+    console.print(f"lexicon: {m['mapped_words']} shoppers' words mapped to catalog words, from {m['metrics']['train_queries']} train queries")
 
 
 def _grpo(cfg: QrwConfig, p: DemoPaths) -> None:
@@ -290,12 +299,15 @@ def _calibrate(cfg: QrwConfig, p: DemoPaths) -> None:
 
 def _rewrite(cfg: QrwConfig, p: DemoPaths) -> None:
     """The nightly job on the world's log; the world's catalog supplies retrieved candidates
-    unless rewrite.catalog is set (``--set rewrite.retrieval_candidates=0``: the model's alone)."""
+    unless rewrite.catalog is set (``--set rewrite.retrieval_candidates=0``: the model's alone),
+    and the lexicon stage's lexicon its rewrite unless rewrite.lexicon is set."""
     from .rewrite.job import run_rewrite
 
+    cfg = cfg.model_copy(deep=True)
     if cfg.rewrite.catalog is None:
-        cfg = cfg.model_copy(deep=True)
         cfg.rewrite.catalog = str(p.world / "catalog")
+    if cfg.rewrite.lexicon is None and (p.model("lexicon") / "qrw_model.json").exists():
+        cfg.rewrite.lexicon = str(p.model("lexicon"))
     run_rewrite(cfg, search_log=str(p.world / "search_log"), model=str(_final_model(p)), table=str(p.dictionary), fmt=None)
 
 

@@ -8,10 +8,13 @@ run the training-data job, fit the relevance model, and measure on the **test sp
   oracle (qrw.eval.baselines), under the evaluation's AND-like engine, over the test queries
   the nightly job would consider (searched by >= ``rewrite.min_users`` distinct users), head
   and tail; the gap a rewrite model has to close is oracle minus query alone;
-* ``retrieved_scored``: the nightly job's retrieval path without an LLM (``rewrite.catalog``:
-  the ``rewrite.retrieval_candidates`` nearest titles, scored by the relevance model, calibrated
-  on dev, kept at its recorded threshold for ``rewrite.target_precision``, top ``rewrite.top_k``),
-  through the job's own ``engine_chunk``/``rank_chunk`` with an engine that proposes nothing;
+* the nightly job's candidate sources without an LLM, each through the job's own
+  ``engine_chunk``/``rank_chunk`` with an engine that proposes nothing, scored by the relevance
+  model, calibrated on dev, kept at its recorded threshold for ``rewrite.target_precision``, top
+  ``rewrite.top_k``: ``retrieved_scored`` (``rewrite.catalog``: the
+  ``rewrite.retrieval_candidates`` nearest titles), ``lexicon_scored`` (``rewrite.lexicon``: the
+  term lexicon's rewrite, qrw.lexicon, mined from the train split) and ``combined_scored`` (both:
+  what the job publishes with no LLM); and ``lexicon_raw``, the lexicon's rewrite unscored;
 * the relevance model's test tagging accuracy beside the majority rate and the lexical
   reference (scripts/baseline_relevance.py's trigram rule, fitted on the train pairs);
 * wall seconds of each step.
@@ -32,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 SYSTEMS = ("no_rewrite", "typo_tolerant", "retrieval_first", "oracle")
-#: "qrw" in the evaluator's frames is the dictionary handed to it: here the retrieval path's.
-SCORED = "retrieved_scored"
+#: "qrw" in the evaluator's frames is the dictionary handed to it: here both sources, scored.
+COMBINED = "combined_scored"
+SOURCES = ("retrieved_scored", "lexicon_scored", "lexicon_raw", COMBINED)
 
 
 class _ProposesNothing:
@@ -43,8 +47,8 @@ class _ProposesNothing:
         return [[] for _ in queries]
 
 
-def retrieved_dictionary(cfg, world, queries: list[str], relevance_dir: str, data: str) -> tuple[list[list[dict]], dict]:
-    """The rewrites the nightly job's retrieval path keeps per query (its own chunk code), and how it was set."""
+def scored_dictionary(cfg, world, queries: list[str], relevance_dir: str, data: str, *, titles: bool = True, lexicon=None) -> tuple[list[list[dict]], dict]:
+    """The rewrites the nightly job keeps per query from its non-LLM sources (its own chunk code), and how it was set."""
     from qrw.calibration import resolve_min_relevance
     from qrw.engine.relevance import RelevanceScorer
     from qrw.retrieval import TitleIndex
@@ -57,17 +61,18 @@ def retrieved_dictionary(cfg, world, queries: list[str], relevance_dir: str, dat
     scorer = RelevanceScorer(relevance_dir)
     scoring = Scoring(model_dir=relevance_dir, model_version=scorer.model_version, is_policy=False, calibration=cal,
                       min_relevance=threshold, min_relevance_source=source)
-    index = TitleIndex(world.catalog["title"].tolist())
-    settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir="none", model_version="retrieval-only", scoring=scoring, retriever=index)
+    index = TitleIndex(world.catalog["title"].tolist()) if titles else None
+    settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir="none", model_version="no-llm", scoring=scoring, retriever=index, lexicon=lexicon)
     rewrites: list[list[dict]] = []
     for start in range(0, len(queries), settings.chunk_size):
         keys = queries[start : start + settings.chunk_size]
         out, _ = rank_chunk(engine_chunk(keys, _ProposesNothing(), settings, scorer), settings)
         rewrites.extend(out["rewrites"])
-    return rewrites, {"min_relevance": round(threshold, 4), "source": source, "candidates": cfg.rewrite.retrieval_candidates, "top_k": cfg.rewrite.top_k}
+    return rewrites, {"min_relevance": round(threshold, 4), "source": source, "titles": cfg.rewrite.retrieval_candidates if titles else 0,
+                      "lexicon": lexicon is not None, "top_k": cfg.rewrite.top_k}
 
 
-def _baselines(cfg, world, splits: dict[str, str], relevance_dir: str | None = None, data: str | None = None) -> dict:
+def _baselines(cfg, world, splits: dict[str, str], relevance_dir: str | None = None, data: str | None = None, lexicon_dir: str | None = None) -> dict:
     from qrw.eval.run import Evaluator, truth_from_frames
     from qrw.normalize import normalize
 
@@ -83,15 +88,26 @@ def _baselines(cfg, world, splits: dict[str, str], relevance_dir: str | None = N
     for name, wanted in (("nightly_denominator", test[test["distinct_users"] >= cfg.rewrite.min_users]), ("all_test_queries", test)):
         keys = list(wanted.index)
         rewrites = [[] for _ in keys]
+        extra: dict[str, dict[str, list[str]]] = {}
         block: dict = {"queries": int(len(wanted))}
         if relevance_dir is not None:
-            rewrites, block["retrieved_scored_settings"] = retrieved_dictionary(cfg, world, keys, relevance_dir, data)
+            from qrw.lexicon import load
+
+            lexicon = load(lexicon_dir)
+            t = time.perf_counter()
+            rewrites, block["combined_scored_settings"] = scored_dictionary(cfg, world, keys, relevance_dir, data, lexicon=lexicon)
+            block["combined_scored_seconds"] = round(time.perf_counter() - t, 1)
+            for name, kw in (("retrieved_scored", {}), ("lexicon_scored", {"titles": False, "lexicon": lexicon})):
+                found, _ = scored_dictionary(cfg, world, keys, relevance_dir, data, **kw)
+                extra[name] = {k: [r["rewrite"] for r in rws] for k, rws in zip(keys, found)}
+            extra["lexicon_raw"] = {k: [r] for k, r in zip(keys, lexicon.rewrites(keys)) if r}
+            block["lexicon_mapped_words"] = len(lexicon.terms)
         dictionary = pd.DataFrame({"query_norm": keys, "rewrites": rewrites, "query_freq": wanted["query_freq"].to_numpy()})
-        result, frames, _ = ev.slice(dictionary, set(keys), {})
-        frames[SCORED] = frames.pop("qrw")
+        result, frames, _ = ev.slice(dictionary, set(keys), {}, extra)
+        frames[COMBINED] = frames.pop("qrw")
         if relevance_dir is not None:
-            block["retrieved_scored_relevance"] = result["relevance"]
-        for system in (*SYSTEMS, *((SCORED,) if relevance_dir is not None else ())):
+            block["combined_scored_relevance"] = result["relevance"]
+        for system in (*SYSTEMS, *(SOURCES if relevance_dir is not None else ())):
             f = frames[system]
             block[system] = {
                 "recall_at_10": round(float(f["recall_merged"].mean()), 4),
@@ -150,7 +166,7 @@ def run_seed(seed: int, out: Path, overrides: list[str]) -> dict:
     world = generate_world(cfg.sim)
     generate_s = time.perf_counter() - t
     result: dict = {"seed": seed, "world": describe(world), "seconds": {"generate": round(generate_s, 1)}}
-    demo = run_demo(cfg, out=str(root), stages=["world", "data", "relevance"])
+    demo = run_demo(cfg, out=str(root), stages=["world", "data", "relevance", "lexicon"])
     result["seconds"].update({k: v for k, v in (demo.get("timings") or {}).items()})
     p = DemoPaths(root)
     summary = json.loads((p.training / "summary.json").read_text()) if (p.training / "summary.json").exists() else {}
@@ -159,7 +175,7 @@ def run_seed(seed: int, out: Path, overrides: list[str]) -> dict:
     result["relevance_model_dev"] = {k: manifest.get("metrics", {}).get(k) for k in ("train_rows", "relevance_accuracy", "majority_rate", "relevance_auc", "train_seconds")}
     result["relevance_model_test"] = _tagging(str(p.training), str(p.model("relevance")))
     t = time.perf_counter()
-    result["baselines_test"] = _baselines(cfg, world, query_splits(str(p.training)), str(p.model("relevance")), str(p.training))
+    result["baselines_test"] = _baselines(cfg, world, query_splits(str(p.training)), str(p.model("relevance")), str(p.training), str(p.model("lexicon")))
     result["seconds"]["baselines"] = round(time.perf_counter() - t, 1)
     return result
 
@@ -167,8 +183,9 @@ def run_seed(seed: int, out: Path, overrides: list[str]) -> dict:
 def _table(results: list[dict]) -> str:
     lines = [
         "| seed | products | categories | distinct queries | test queries (>= 2 users) | tail share | "
-        "no rewrite | typo-tolerant | retrieval-first | oracle | must reach (#11) | retrieved + relevance model (no LLM) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "no rewrite | typo-tolerant | retrieval-first | oracle | must reach (#11) | "
+        + " | ".join(s.replace("_", " ") for s in SOURCES) + " |",
+        "|---|---|---|---|---|---|---|---|---|---|---|" + "---|" * len(SOURCES),
     ]
     for r in results:
         b = r["baselines_test"]["nightly_denominator"]
@@ -177,8 +194,8 @@ def _table(results: list[dict]) -> str:
             f"| {r['seed']} | {w['products']} | {w['categories']} | {w['distinct_queries']} | {b['queries']} | {b['tail_share']} | "
             + " | ".join(f"{b[s]['recall_at_10']:.3f} (tail {b[s]['tail_recall_at_10']:.3f})" for s in SYSTEMS)
             + f" | {b['must_beat_recall_at_10']:.3f} | "
-            + (f"{b[SCORED]['recall_at_10']:.3f} (tail {b[SCORED]['tail_recall_at_10']:.3f}, covered {b[SCORED]['covered']:.3f}, kept {b[SCORED]['kept']:.3f}, "
-               f"harm {b[SCORED]['harm']:.3f}) |" if SCORED in b else "- |")
+            + " | ".join(f"{b[s]['recall_at_10']:.3f} (tail {b[s]['tail_recall_at_10']:.3f}, covered {b[s]['covered']:.3f}, kept {b[s]['kept']:.3f}, "
+                         f"harm {b[s]['harm']:.3f})" if s in b else "-" for s in SOURCES) + " |"
         )
     return "\n".join(lines)
 

@@ -96,8 +96,10 @@ class Evaluator:
         self.tail_max_freq = tail_max_freq
         self.min_relevance = min_relevance
 
-    def slice(self, dictionary: pd.DataFrame, wanted: set[str], bought: dict[str, set[str]]) -> tuple[dict, dict[str, pd.DataFrame], pd.DataFrame]:
-        """Metrics of every system on the dictionary's queries in ``wanted``."""
+    def slice(self, dictionary: pd.DataFrame, wanted: set[str], bought: dict[str, set[str]],
+              extra: dict[str, dict[str, list[str]]] | None = None) -> tuple[dict, dict[str, pd.DataFrame], pd.DataFrame]:
+        """Metrics of every system on the dictionary's queries in ``wanted``; ``extra``: more systems to
+        measure on the same queries (name -> query_norm -> rewrites), e.g. one candidate source alone."""
         rows = dictionary[dictionary["query_norm"].isin(wanted)].merge(self.truth["queries"], on="query_norm", how="inner")
         rows = rows.sort_values("query_norm").reset_index(drop=True)
         rows["segment"] = ["tail" if f <= self.tail_max_freq else "head" for f in rows["query_freq"].fillna(0)]
@@ -111,6 +113,7 @@ class Evaluator:
             "typo_tolerant": [[r] if r else [] for r in self.typo.rewrites(queries)],
             "retrieval_first": [[r] if r and r != q else [] for r, q in zip(self.nearest.rewrites(queries), queries)],
             "oracle": [[c] if c and c != q else [] for c, q in zip(rows["canonical_query"], queries)],
+            **{name: [list(by_query.get(q) or []) for q in queries] for name, by_query in (extra or {}).items()},
         }
         frames = {name: system_frame(rows, rws, q_hits, self.search, ip) for name, rws in systems.items()}
         pairs = pair_frame(rows, rows["rewrites"].tolist(), self.search, ip)

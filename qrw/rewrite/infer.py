@@ -39,6 +39,7 @@ from ..config import EngineSection, RewriteSection
 from ..engine.base import Decoding, EngineStats
 from ..tables import DICTIONARY_SCHEMA, arrow_schema
 from .postprocess import CleanCandidate, clean_candidates, rank
+from .lexical import with_lexicon
 from .retrieved import with_retrieved
 
 #: Output of the inference function: the selected query's columns, its ``rewrites`` (the
@@ -96,12 +97,15 @@ class InferSettings:
     #: The catalog's title index (qrw.retrieval.TitleIndex) whose nearest titles join the candidates; None: none.
     retriever: object | None = None
     retrieval_candidates: int = 0
+    #: The term lexicon (qrw.lexicon.Lexicon) whose rewrite of each query joins the candidates; None: none.
+    lexicon: object | None = None
 
     @classmethod
     def from_config(cls, engine: EngineSection, rewrite: RewriteSection, *, model_dir: str, model_version: str, progress_dir: str | None = None, scoring=None, policy_version: str | None = None,
-                    retriever=None) -> "InferSettings":
+                    retriever=None, lexicon=None) -> "InferSettings":
         """``scoring`` (:class:`qrw.rewrite.scoring.Scoring`) names the scorer, its calibration and the threshold;
-        ``retriever`` (:func:`qrw.rewrite.retrieved.load_index`) adds catalog titles to the candidates."""
+        ``retriever`` (:func:`qrw.rewrite.retrieved.load_index`) adds catalog titles to the candidates,
+        ``lexicon`` (:func:`qrw.rewrite.lexical.load_lexicon`) the lexicon's rewrite."""
         if scoring is None:
             min_relevance, _ = resolve_min_relevance(rewrite.min_relevance, None)
         else:
@@ -126,6 +130,7 @@ class InferSettings:
             calibration=None if scoring is None else scoring.calibration,
             retriever=retriever,
             retrieval_candidates=rewrite.retrieval_candidates if retriever is not None else 0,
+            lexicon=lexicon,
         )
 
 
@@ -230,6 +235,7 @@ def engine_chunk(keys: list[str], engine, settings: InferSettings, scorer=None) 
     t0 = time.perf_counter()
     generated, gen_errors = call_isolating_failures(lambda qs: engine.generate(qs, settings.decoding), list(keys))
     generated = with_retrieved(list(keys), generated, gen_errors, settings.retriever, settings.retrieval_candidates)
+    generated = with_lexicon(list(keys), generated, gen_errors, settings.lexicon)
     max_chars = settings.max_rewrite_chars
     cleaned = [clean_candidates(key, cands or [], max_chars) for key, cands in zip(keys, generated)]
     pairs = [(key, c.text) for key, cl in zip(keys, cleaned) for c in cl]

@@ -27,6 +27,7 @@ from pyspark.sql import functions as F
 from ..config import QrwConfig
 from ..errors import QrwError
 from ..io import read_search_log, write_rejects
+from ..lexicon import Lexicon
 from ..retrieval import TitleIndex
 from ..manifest import MANIFEST, check_tagging_quality, read_manifest, require_weights
 from ..spark import spark_session
@@ -34,6 +35,7 @@ from ..tables import latest_version, rejects_path
 from .infer import OUTPUT_SCHEMA, InferSettings, make_infer_fn
 from .progress import query_progress
 from .resources import inference_profile
+from .lexical import lexicon_source_version, load_lexicon
 from .retrieved import candidate_source_version, load_index
 from .scoring import Scoring, resolve_scoring
 from .runs import RunSummary, claim_table, input_fingerprint, is_concurrent_commit, make_run_id, output_settings, read_run, record_run, utc_now
@@ -79,12 +81,14 @@ class RunContext:
     policy_version: str | None = None
     #: The catalog titles that join the candidates (qrw.rewrite.retrieved); None: the LLM's alone.
     retriever: TitleIndex | None = None
+    #: The term lexicon whose rewrite joins the candidates (qrw.rewrite.lexical); None: none.
+    lexicon: Lexicon | None = None
 
 
 def infer_settings(ctx: RunContext, progress_dir: str | None = None) -> InferSettings:
     return InferSettings.from_config(
         ctx.cfg.engine, ctx.cfg.rewrite, model_dir=ctx.model, model_version=ctx.model_version, progress_dir=progress_dir,
-        scoring=ctx.scoring, policy_version=ctx.policy_version, retriever=ctx.retriever,
+        scoring=ctx.scoring, policy_version=ctx.policy_version, retriever=ctx.retriever, lexicon=ctx.lexicon,
     )
 
 
@@ -248,7 +252,9 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
         golden = read_pairs(spark, cfg.serve.golden_relevance)  # a bad file fails before anything is read or claimed
 
     retriever = load_index(spark, cfg.rewrite)  # a bad catalog fails before anything is read or claimed
+    lexicon = load_lexicon(cfg.rewrite)  # so does a wrong lexicon directory
     model_version = candidate_source_version(scoring.dictionary_model_version(policy_version), retriever, cfg.rewrite.retrieval_candidates)
+    model_version = lexicon_source_version(model_version, lexicon)
     fingerprint = input_fingerprint(spark, search_log)
     loaded = read_search_log(spark, search_log, cfg.input, fmt)
     if loaded.valid_count == 0:
@@ -260,14 +266,15 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
     settings = {**output_settings(cfg), "scoring": {**scoring.settings(), "golden_relevance": cfg.serve.golden_relevance}}
     run_id = make_run_id(search_log=search_log, fingerprint=fingerprint, model_version=model_version, window=selection.window.as_dict(), settings=settings)
     ctx = RunContext(spark=spark, cfg=cfg, search_log=search_log, model=model, table=table, model_version=model_version, run_id=run_id, started=started, timings=timings,
-                     scoring=scoring, policy_version=policy_version, retriever=retriever)
+                     scoring=scoring, policy_version=policy_version, retriever=retriever, lexicon=lexicon)
     base = RunSummary.begin(
         ctx,
         fingerprint=fingerprint,
         window=selection.window.as_dict(),
         settings=json.dumps(settings, sort_keys=True, default=str),
         counts={"events": loaded.total, "rejected": loaded.rejected, **selection.counts,
-                **({"catalog_titles": len(retriever.titles)} if retriever is not None else {})},
+                **({"catalog_titles": len(retriever.titles)} if retriever is not None else {}),
+                **({"lexicon_words": len(lexicon.terms)} if lexicon is not None else {})},
     )
 
     previous = read_run(spark, table, run_id)
