@@ -97,9 +97,9 @@ def _baselines(cfg, world, splits: dict[str, str], relevance_dir: str | None = N
             t = time.perf_counter()
             rewrites, block["combined_scored_settings"] = scored_dictionary(cfg, world, keys, relevance_dir, data, lexicon=lexicon)
             block["combined_scored_seconds"] = round(time.perf_counter() - t, 1)
-            for name, kw in (("retrieved_scored", {}), ("lexicon_scored", {"titles": False, "lexicon": lexicon})):
+            for source, kw in (("retrieved_scored", {}), ("lexicon_scored", {"titles": False, "lexicon": lexicon})):
                 found, _ = scored_dictionary(cfg, world, keys, relevance_dir, data, **kw)
-                extra[name] = {k: [r["rewrite"] for r in rws] for k, rws in zip(keys, found)}
+                extra[source] = {k: [r["rewrite"] for r in rws] for k, rws in zip(keys, found)}
             extra["lexicon_raw"] = {k: [r] for k, r in zip(keys, lexicon.rewrites(keys)) if r}
             block["lexicon_mapped_words"] = len(lexicon.terms)
         dictionary = pd.DataFrame({"query_norm": keys, "rewrites": rewrites, "query_freq": wanted["query_freq"].to_numpy()})

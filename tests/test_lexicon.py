@@ -58,10 +58,29 @@ def test_rewrite_keeps_catalog_words_maps_fixes_spelling_and_drops_what_no_produ
     assert lex.rewrites(["telly", "sofa"]) == ["tv", None]
 
 
+def test_compounds_are_joined_or_split_where_the_catalog_writes_them_otherwise():
+    lex = Lexicon(vocabulary={"32gb": 3, "ram": 4, "flat": 2, "screen": 5, "tv": 6, "ear": 1, "earbuds": 2, "gb": 1}, terms={})
+    assert lex.rewrite("32 gb ram") == "32gb ram"
+    assert lex.rewrite("flatscreen tv") == "flat screen tv"
+    assert lex.rewrite("ear buds") == "earbuds"
+    assert lex.rewrite("screen tv") is None  # both catalog words, "screentv" is none: nothing to do
+
+
+def test_targets_prefer_the_words_shoppers_type_and_ignore_those_the_query_already_holds():
+    titles = {"l1": "Acme Laptop 16GB SSD", "l2": "Zeta Laptop 8GB SSD", "b1": "Acme Laptop Bag"}
+    docs = list(titles.values())
+    # "computer" comes with "laptop" and "ssd" in every query lacking them; shoppers type "laptop"
+    lex = mine(_engaged(("laptop computer", ["l1"]), ("notebook computer", ["l2"]), ("portable computer", ["l1", "l2"]),
+                        ("laptop", ["l1"]), ("laptop bag", ["b1"])), titles, docs)
+    assert lex.terms["computer"][0] == "laptop" and "ssd" in lex.terms["computer"]
+    assert lex.rewrite("portable computer") == "laptop"
+
+
 def test_speller_follows_elasticsearch_auto_and_prefers_the_frequent_word():
     assert [max_edits(w) for w in ("tv", "sofa", "leather", "velvets1")] == [0, 1, 1, 2]
     s = Speller({"sofa": 5, "soda": 1, "tv": 9})
     assert s.correct("sofa") == "sofa" and s.correct("sova") == "sofa" and s.correct("tx") is None and s.correct("qqqqq") is None
+    assert Speller({"kettle": 1}).correct("kettel") == "kettle"  # a swap is one edit (fuzzy_transpositions)
 
 
 def test_save_and_load_round_trip_and_a_wrong_directory_is_a_clear_error(tmp_path):

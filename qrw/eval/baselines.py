@@ -3,9 +3,10 @@
 * **no rewrite**: the query alone (the floor);
 * **typo-tolerant search**: every query term missing from the catalog vocabulary is
   replaced by the most frequent catalog term (products containing it; ties by the
-  term) within Levenshtein distance 1, or 2 for terms of 8+ characters (terms of 1-2
-  characters are left as typed), as Elasticsearch's ``fuzziness: AUTO`` does at query
-  time. No term replaced: no rewrite;
+  term) within edit distance 1, or 2 for terms of 8+ characters (terms of 1-2
+  characters are left as typed; a swap of adjacent letters is one edit), as
+  Elasticsearch's ``fuzziness: AUTO`` with its default ``fuzzy_transpositions`` does at
+  query time. No term replaced: no rewrite;
 * **retrieval-first**: the catalog title nearest to the query by character-trigram
   TF-IDF cosine (scikit-learn, ``char_wb`` 3-grams), normalized, as the rewrite;
 * **oracle**: the intent's canonical merchant-words query from the world's hidden
