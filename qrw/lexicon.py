@@ -47,13 +47,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import GrpoSection
 from .errors import QrwError
+from .manifest import MANIFEST
 from .normalize import normalize
 
 KIND = "lexicon"
 FILE = "lexicon.json"
-#: Engagement weight of each event kind (an order says more about intent than a click).
-EVENT_WEIGHTS = {"clicks": 1.0, "add_to_carts": 2.0, "orders": 3.0}
+
+
+def event_weights(grpo: GrpoSection) -> dict[str, float]:
+    """Engagement weight of each event kind (an order says more about intent than a click): the
+    gains GRPO's conversion reward gives them (``train.grpo.gain_*``), one home for the fact."""
+    return {"clicks": grpo.gain_clicks, "add_to_carts": grpo.gain_add_to_carts, "orders": grpo.gain_orders}
+
+
+#: The default weights (clicks 1, carts 2, orders 3).
+EVENT_WEIGHTS = event_weights(GrpoSection())
 
 
 def max_edits(term: str) -> int:
@@ -165,21 +175,22 @@ class Lexicon:
         return [self.rewrite(q) for q in queries]
 
     def save(self, out: str | Path, **manifest) -> dict:
-        """Write ``lexicon.json`` and ``qrw_model.json`` (kind ``lexicon``)."""
+        """Write ``lexicon.json`` and ``qrw_model.json`` (kind ``lexicon``; its own model_version, from
+        the content, since :func:`qrw.manifest.write_manifest` derives one from weight files)."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         blob = {"settings": self.settings.__dict__, "vocabulary": self.vocabulary, "terms": self.terms}
         (out / FILE).write_text(json.dumps(blob, sort_keys=True))
         fields = {"kind": KIND, "model_version": f"{out.name}-{self.digest}", "vocabulary": len(self.vocabulary),
                   "mapped_words": len(self.terms), "settings": self.settings.__dict__, **manifest}
-        (out / "qrw_model.json").write_text(json.dumps(fields, indent=2, default=str))
+        (out / MANIFEST).write_text(json.dumps(fields, indent=2, default=str))
         return fields
 
 
 def is_lexicon(model_dir: str | Path) -> bool:
     path = Path(model_dir).expanduser()
     try:
-        return (path / FILE).exists() and json.loads((path / "qrw_model.json").read_text()).get("kind") == KIND
+        return (path / FILE).exists() and json.loads((path / MANIFEST).read_text()).get("kind") == KIND
     except (OSError, ValueError):
         return False
 
@@ -246,6 +257,6 @@ def mine(engaged: Iterable[tuple[str, Mapping[str, float]]], titles: Mapping[str
     return Lexicon(vocabulary=dict(vocabulary), terms=ranked, settings=settings)
 
 
-def engagement_weight(product: Mapping[str, object]) -> float:
-    """A product's engagement weight from its event counts (:data:`EVENT_WEIGHTS`)."""
-    return sum(w * float(product.get(k) or 0) for k, w in EVENT_WEIGHTS.items())
+def engagement_weight(product: Mapping[str, object], weights: Mapping[str, float] = EVENT_WEIGHTS) -> float:
+    """A product's engagement weight from its event counts (:func:`event_weights`)."""
+    return sum(w * float(product.get(k) or 0) for k, w in weights.items())

@@ -47,29 +47,44 @@ class _ProposesNothing:
         return [[] for _ in queries]
 
 
-def scored_dictionary(cfg, world, queries: list[str], relevance_dir: str, data: str, *, titles: bool = True, lexicon=None) -> tuple[list[list[dict]], dict]:
-    """The rewrites the nightly job keeps per query from its non-LLM sources (its own chunk code), and how it was set."""
-    from qrw.calibration import resolve_min_relevance
-    from qrw.engine.relevance import RelevanceScorer
-    from qrw.retrieval import TitleIndex
-    from qrw.rewrite.infer import InferSettings, engine_chunk, rank_chunk
-    from qrw.rewrite.scoring import Scoring
-    from qrw.train.calibrate import calibrate
+class NoLlmSources:
+    """The nightly job's non-LLM candidate sources and its scorer, built once per world.
 
-    cal = calibrate(cfg, model=relevance_dir, data=data)
-    threshold, source = resolve_min_relevance("auto", cal)
-    scorer = RelevanceScorer(relevance_dir)
-    scoring = Scoring(model_dir=relevance_dir, model_version=scorer.model_version, is_policy=False, calibration=cal,
-                      min_relevance=threshold, min_relevance_source=source)
-    index = TitleIndex(world.catalog["title"].tolist()) if titles else None
-    settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir="none", model_version="no-llm", scoring=scoring, retriever=index, lexicon=lexicon)
-    rewrites: list[list[dict]] = []
-    for start in range(0, len(queries), settings.chunk_size):
-        keys = queries[start : start + settings.chunk_size]
-        out, _ = rank_chunk(engine_chunk(keys, _ProposesNothing(), settings, scorer), settings)
-        rewrites.extend(out["rewrites"])
-    return rewrites, {"min_relevance": round(threshold, 4), "source": source, "titles": cfg.rewrite.retrieval_candidates if titles else 0,
-                      "lexicon": lexicon is not None, "top_k": cfg.rewrite.top_k}
+    The relevance model is calibrated on dev once, the title index and the lexicon loaded
+    once; :meth:`dictionary` then runs the job's own chunk code with any mix of them.
+    """
+
+    def __init__(self, cfg, world, relevance_dir: str, data: str, lexicon_dir: str):
+        from qrw.calibration import resolve_min_relevance
+        from qrw.engine.relevance import RelevanceScorer
+        from qrw.lexicon import load
+        from qrw.retrieval import TitleIndex
+        from qrw.rewrite.scoring import Scoring
+        from qrw.train.calibrate import calibrate
+
+        self.cfg = cfg
+        cal = calibrate(cfg, model=relevance_dir, data=data)
+        self.threshold, self.source = resolve_min_relevance("auto", cal)
+        self.scorer = RelevanceScorer(relevance_dir)
+        self.scoring = Scoring(model_dir=relevance_dir, model_version=self.scorer.model_version, is_policy=False, calibration=cal,
+                               min_relevance=self.threshold, min_relevance_source=self.source)
+        self.index = TitleIndex(world.catalog["title"].tolist())
+        self.lexicon = load(lexicon_dir)
+
+    def dictionary(self, queries: list[str], *, titles: bool = True, lexicon: bool = True) -> tuple[list[list[dict]], dict]:
+        """The rewrites the job keeps per query from the chosen sources, and how it was set."""
+        from qrw.rewrite.infer import InferSettings, engine_chunk, rank_chunk
+
+        cfg = self.cfg
+        settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir="none", model_version="no-llm", scoring=self.scoring,
+                                             retriever=self.index if titles else None, lexicon=self.lexicon if lexicon else None)
+        rewrites: list[list[dict]] = []
+        for start in range(0, len(queries), settings.chunk_size):
+            keys = queries[start : start + settings.chunk_size]
+            out, _ = rank_chunk(engine_chunk(keys, _ProposesNothing(), settings, self.scorer), settings)
+            rewrites.extend(out["rewrites"])
+        return rewrites, {"min_relevance": round(self.threshold, 4), "source": self.source, "titles": cfg.rewrite.retrieval_candidates if titles else 0,
+                          "lexicon": lexicon, "top_k": cfg.rewrite.top_k}
 
 
 def _baselines(cfg, world, splits: dict[str, str], relevance_dir: str | None = None, data: str | None = None, lexicon_dir: str | None = None) -> dict:
@@ -84,30 +99,28 @@ def _baselines(cfg, world, splits: dict[str, str], relevance_dir: str | None = N
     test = stats[[splits.get(q) == "test" for q in stats.index]]
     truth = truth_from_frames(world.truth_queries, world.truth_intents, world.catalog)
     ev = Evaluator(truth, cfg.rewrite.tail_max_freq, 0.5)
+    sources = NoLlmSources(cfg, world, relevance_dir, data, lexicon_dir) if relevance_dir is not None else None
     out: dict = {"test_queries_in_log": int(len(test))}
     for name, wanted in (("nightly_denominator", test[test["distinct_users"] >= cfg.rewrite.min_users]), ("all_test_queries", test)):
         keys = list(wanted.index)
         rewrites = [[] for _ in keys]
         extra: dict[str, dict[str, list[str]]] = {}
         block: dict = {"queries": int(len(wanted))}
-        if relevance_dir is not None:
-            from qrw.lexicon import load
-
-            lexicon = load(lexicon_dir)
+        if sources is not None:
             t = time.perf_counter()
-            rewrites, block["combined_scored_settings"] = scored_dictionary(cfg, world, keys, relevance_dir, data, lexicon=lexicon)
+            rewrites, block["combined_scored_settings"] = sources.dictionary(keys)
             block["combined_scored_seconds"] = round(time.perf_counter() - t, 1)
-            for source, kw in (("retrieved_scored", {}), ("lexicon_scored", {"titles": False, "lexicon": lexicon})):
-                found, _ = scored_dictionary(cfg, world, keys, relevance_dir, data, **kw)
+            for source, kw in (("retrieved_scored", {"lexicon": False}), ("lexicon_scored", {"titles": False})):
+                found, _ = sources.dictionary(keys, **kw)
                 extra[source] = {k: [r["rewrite"] for r in rws] for k, rws in zip(keys, found)}
-            extra["lexicon_raw"] = {k: [r] for k, r in zip(keys, lexicon.rewrites(keys)) if r}
-            block["lexicon_mapped_words"] = len(lexicon.terms)
+            extra["lexicon_raw"] = {k: [r] for k, r in zip(keys, sources.lexicon.rewrites(keys)) if r}
+            block["lexicon_mapped_words"] = len(sources.lexicon.terms)
         dictionary = pd.DataFrame({"query_norm": keys, "rewrites": rewrites, "query_freq": wanted["query_freq"].to_numpy()})
         result, frames, _ = ev.slice(dictionary, set(keys), {}, extra)
         frames[COMBINED] = frames.pop("qrw")
-        if relevance_dir is not None:
+        if sources is not None:
             block["combined_scored_relevance"] = result["relevance"]
-        for system in (*SYSTEMS, *(SOURCES if relevance_dir is not None else ())):
+        for system in (*SYSTEMS, *(SOURCES if sources is not None else ())):
             f = frames[system]
             block[system] = {
                 "recall_at_10": round(float(f["recall_merged"].mean()), 4),

@@ -12,7 +12,7 @@ import time
 
 from ..config import QrwConfig
 from ..errors import QrwError
-from ..lexicon import LexiconSettings, engagement_weight, mine
+from ..lexicon import LexiconSettings, engagement_weight, event_weights, mine
 from .data import CATALOG, GRPO_TRAIN, export_dir, read_jsonl, snapshot
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ def train_lexicon(cfg: QrwConfig, *, data: str, out: str) -> dict:
     catalog = read_jsonl(folder / CATALOG)
     if not catalog or "title" not in catalog[0]:
         raise QrwError(f"{folder / CATALOG} has no titles (written by an older `qrw build-training-data`): re-run it")
-    c = cfg.train.lexicon
-    settings = LexiconSettings(min_target_share=c.min_target_share, min_share=c.min_share, min_queries=c.min_queries, max_targets=c.max_targets)
-    engaged = ((r["query_norm"], {p["product_id"]: engagement_weight(p) for p in r["products"]}) for r in queries)
+    settings = LexiconSettings(**cfg.train.lexicon.model_dump())
+    gains = event_weights(cfg.train.grpo)
+    engaged = ((r["query_norm"], {p["product_id"]: engagement_weight(p, gains) for p in r["products"]}) for r in queries)
     lexicon = mine(engaged, {r["product_id"]: r["title"] for r in catalog}, [r["text"] for r in catalog], settings)
     metrics = {"train_queries": len(queries), "products": len(catalog), "train_seconds": round(time.perf_counter() - started, 2)}
     manifest = lexicon.save(out, data=snapshot(data), metrics=metrics)
