@@ -425,6 +425,13 @@ class RewriteSection(Section):
     catalog: str | None = None
     #: How many nearest catalog titles per query join the candidates when ``catalog`` is set (0: none).
     retrieval_candidates: int = Field(3, ge=0)
+    #: When the titles join: ``always``, or ``no_match``: only for a null-result query, one no catalog
+    #: title matches as typed nor as the lexicon spells it (qrw.retrieval.TitleIndex.matches), where
+    #: a title can hardly push the query's own results out.
+    retrieval_when: Literal["always", "no_match"] = "always"
+    #: Score each candidate by the best of this many catalog titles it retrieves (qrw.grounding),
+    #: not by its own text; needs ``catalog``, and a calibration fitted with the same setting. 0: off.
+    grounding: int = Field(0, ge=0)
     #: A `qrw train lexicon` directory whose rewrite of each query (spelling fixed, shoppers' words
     #: mapped to the catalog's, qrw.lexicon) joins the candidates; None: no lexicon candidate.
     lexicon: str | None = None

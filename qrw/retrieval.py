@@ -25,6 +25,9 @@ from .normalize import normalize
 
 #: Queries transformed per sparse product: bounds memory at (block x titles) similarities.
 _BLOCK = 256
+#: From this many distinct words on, a title matches a text holding all of them but one
+#: (lexical engines relax long queries to a minimum-should-match; qrw does not copy any one).
+RELAX_FROM_WORDS = 4
 
 
 class TitleIndex:
@@ -38,6 +41,28 @@ class TitleIndex:
             raise ValueError("no catalog title survived normalize(): an index needs at least one")
         self._vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3))
         self._matrix = self._vec.fit_transform(self.titles).T.tocsr()
+        postings: dict[str, list[int]] = {}
+        for i, title in enumerate(self.titles):
+            for word in set(title.split()):
+                postings.setdefault(word, []).append(i)
+        self._postings = {w: np.asarray(ix, dtype=np.int64) for w, ix in postings.items()}
+
+    def matches(self, text: str) -> bool:
+        """Does some title hold the text's words (all, or all but one from RELAX_FROM_WORDS words on)?
+
+        The nightly job's null-result check (``rewrite.retrieval_when=no_match``): a text no title
+        matches finds (next to) nothing in a lexical engine, so a title added for it cannot push
+        the query's own results out.
+        """
+        words = set(normalize(text).split())
+        if not words:
+            return False
+        need = len(words) - 1 if len(words) >= RELAX_FROM_WORDS else len(words)
+        found = [self._postings[w] for w in words if w in self._postings]
+        if len(found) < need:
+            return False
+        counts = np.bincount(np.concatenate(found), minlength=len(self.titles))
+        return bool((counts >= need).any())
 
     @property
     def digest(self) -> str:

@@ -37,7 +37,11 @@ import pandas as pd
 SYSTEMS = ("no_rewrite", "typo_tolerant", "retrieval_first", "oracle")
 #: "qrw" in the evaluator's frames is the dictionary handed to it: here both sources, scored.
 COMBINED = "combined_scored"
-SOURCES = ("retrieved_scored", "lexicon_scored", "lexicon_raw", COMBINED)
+SOURCES = ("retrieved_scored", "lexicon_scored", "lexicon_raw", COMBINED, "lexicon_grounded", "fallback_raw", "fallback_grounded")
+#: Titles per candidate the grounded score takes the best of (``rewrite.grounding``; dev-chosen, session 12).
+GROUNDING = 3
+#: The null-result fallback: one title, only where neither the query nor the lexicon's rewrite matches a title.
+FALLBACK = {"retrieval_when": "no_match", "retrieval_candidates": 1}
 
 
 class _ProposesNothing:
@@ -50,41 +54,97 @@ class _ProposesNothing:
 class NoLlmSources:
     """The nightly job's non-LLM candidate sources and its scorer, built once per world.
 
-    The relevance model is calibrated on dev once, the title index and the lexicon loaded
-    once; :meth:`dictionary` then runs the job's own chunk code with any mix of them.
+    The relevance model is calibrated on dev twice (on the pairs' text, and grounded in the
+    catalog titles each pair's rewrite retrieves, ``rewrite.grounding``), the title index,
+    grounding and lexicon built once; :meth:`dictionary` then runs the job's own chunk code
+    with any mix of them.
     """
 
     def __init__(self, cfg, world, relevance_dir: str, data: str, lexicon_dir: str):
         from qrw.calibration import resolve_min_relevance
         from qrw.engine.relevance import RelevanceScorer
+        from qrw.grounding import Grounding
         from qrw.lexicon import load
         from qrw.retrieval import TitleIndex
         from qrw.rewrite.scoring import Scoring
         from qrw.train.calibrate import calibrate
 
         self.cfg = cfg
-        cal = calibrate(cfg, model=relevance_dir, data=data)
-        self.threshold, self.source = resolve_min_relevance("auto", cal)
         self.scorer = RelevanceScorer(relevance_dir)
-        self.scoring = Scoring(model_dir=relevance_dir, model_version=self.scorer.model_version, is_policy=False, calibration=cal,
-                               min_relevance=self.threshold, min_relevance_source=self.source)
-        self.index = TitleIndex(world.catalog["title"].tolist())
+        self.scorings = {}
+        for k in (0, GROUNDING):
+            cal = calibrate(with_rewrite(cfg, grounding=k), model=relevance_dir, data=data)
+            threshold, source = resolve_min_relevance("auto", cal)
+            self.scorings[k] = Scoring(model_dir=relevance_dir, model_version=self.scorer.model_version, is_policy=False, calibration=cal,
+                                       min_relevance=threshold, min_relevance_source=source, grounding=k)
+        titles = world.catalog["title"].tolist()
+        self.index = TitleIndex(titles)
+        self.grounding = Grounding(titles, GROUNDING)
         self.lexicon = load(lexicon_dir)
 
-    def dictionary(self, queries: list[str], *, titles: bool = True, lexicon: bool = True) -> tuple[list[list[dict]], dict]:
-        """The rewrites the job keeps per query from the chosen sources, and how it was set."""
-        from qrw.rewrite.infer import InferSettings, engine_chunk, rank_chunk
+    def settings(self, *, titles: bool, lexicon: bool, grounded: bool, **rewrite):
+        from qrw.rewrite.infer import InferSettings
 
-        cfg = self.cfg
-        settings = InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir="none", model_version="no-llm", scoring=self.scoring,
-                                             retriever=self.index if titles else None, lexicon=self.lexicon if lexicon else None)
+        cfg = with_rewrite(self.cfg, **rewrite)
+        return InferSettings.from_config(cfg.engine, cfg.rewrite, model_dir="none", model_version="no-llm", scoring=self.scorings[GROUNDING if grounded else 0],
+                                         retriever=self.index if titles else None, lexicon=self.lexicon if lexicon else None,
+                                         grounding=self.grounding if grounded else None)
+
+    def dictionary(self, queries: list[str], *, titles: bool = True, lexicon: bool = True, grounded: bool = False, **rewrite) -> tuple[list[list[dict]], dict]:
+        """The rewrites the job keeps per query from the chosen sources, and how it was set."""
+        from qrw.rewrite.infer import engine_chunk, rank_chunk
+
+        settings = self.settings(titles=titles, lexicon=lexicon, grounded=grounded, **rewrite)
         rewrites: list[list[dict]] = []
         for start in range(0, len(queries), settings.chunk_size):
             keys = queries[start : start + settings.chunk_size]
             out, _ = rank_chunk(engine_chunk(keys, _ProposesNothing(), settings, self.scorer), settings)
             rewrites.extend(out["rewrites"])
-        return rewrites, {"min_relevance": round(self.threshold, 4), "source": self.source, "titles": cfg.rewrite.retrieval_candidates if titles else 0,
-                          "lexicon": lexicon, "top_k": cfg.rewrite.top_k}
+        return rewrites, {"min_relevance": round(settings.min_relevance, 4), "titles": settings.retrieval_candidates, "retrieval_when": settings.retrieval_when,
+                          "lexicon": lexicon, "grounding": GROUNDING if grounded else 0, "top_k": settings.top_k}
+
+    def candidates(self, queries: list[str], **rewrite) -> dict[str, list[str]]:
+        """The job's candidates from the lexicon and the titles, unscored (what the scorer has to choose from)."""
+        from qrw.rewrite.lexical import with_lexicon
+        from qrw.rewrite.retrieved import with_retrieved
+
+        st = self.settings(titles=True, lexicon=True, grounded=False, **rewrite)
+        none = [None] * len(queries)
+        respelled = st.lexicon.rewrites(queries)
+        found = with_retrieved(queries, [[] for _ in queries], none, st.retriever, st.retrieval_candidates, st.retrieval_when, respelled)
+        found = with_lexicon(queries, found, none, st.lexicon, respelled)
+        return {q: [c.text for c in cands] for q, cands in zip(queries, found) if cands}
+
+
+def _pairs_block(ev, keys: list[str], found: list[list[dict]], wanted: pd.DataFrame) -> dict:
+    """Precision of the published pairs (their rewrite retrieves a product of the intent, under the evaluation's engine)."""
+    from qrw.eval.metrics import pair_frame
+
+    rows = pd.DataFrame({"query_norm": keys}).merge(ev.truth["queries"], on="query_norm", how="left")
+    pairs = pair_frame(rows, found, ev.search, ev.truth["intent_products"])
+    return {"pairs": int(len(pairs)), "precision": round(float(pairs["kept"].mean()), 4) if len(pairs) else None}
+
+
+def _candidate_auc(sources: NoLlmSources, ev, keys: list[str]) -> dict:
+    """AUC of the text score and of the grounded score over every candidate the scorer has to judge (the
+    lexicon's rewrite and the 3 nearest titles per query), against whether it retrieves a product of the intent."""
+    from qrw.eval.metrics import roc_auc
+    from qrw.grounding import GroundedScorer
+
+    cands = sources.candidates(keys, retrieval_when="always", retrieval_candidates=3)
+    pairs = [(q, c) for q, cs in cands.items() for c in cs]
+    intent = dict(zip(ev.truth["queries"]["query_norm"], ev.truth["queries"]["intent_id"]))
+    hits = ev.search.search([c for _, c in pairs])
+    kept = [bool(set(h) & ev.truth["intent_products"].get(intent.get(q), set())) for h, (q, _) in zip(hits, pairs)]
+    text = sources.scorer.score(pairs)
+    grounded = GroundedScorer(sources.scorer, sources.grounding).score(pairs)
+    return {"pairs": len(pairs), "share_kept": round(float(np.mean(kept)), 4),
+            "auc_text": round(float(roc_auc(text, kept)), 4), "auc_grounded": round(float(roc_auc(grounded, kept)), 4)}
+
+
+def with_rewrite(cfg, **changes):
+    """The config with some rewrite.* settings changed (pydantic copies; the original is untouched)."""
+    return cfg.model_copy(update={"rewrite": cfg.rewrite.model_copy(update=changes)}) if changes else cfg
 
 
 def _baselines(cfg, world, splits: dict[str, str], relevance_dir: str | None = None, data: str | None = None, lexicon_dir: str | None = None) -> dict:
@@ -114,7 +174,15 @@ def _baselines(cfg, world, splits: dict[str, str], relevance_dir: str | None = N
                 found, _ = sources.dictionary(keys, **kw)
                 extra[source] = {k: [r["rewrite"] for r in rws] for k, rws in zip(keys, found)}
             extra["lexicon_raw"] = {k: [r] for k, r in zip(keys, sources.lexicon.rewrites(keys)) if r}
+            extra["fallback_raw"] = sources.candidates(keys, **FALLBACK)
+            for source, kw in (("lexicon_grounded", {"titles": False, "grounded": True}), ("fallback_grounded", {"grounded": True, **FALLBACK})):
+                t = time.perf_counter()
+                found, block[f"{source}_settings"] = sources.dictionary(keys, **kw)
+                block[f"{source}_seconds"] = round(time.perf_counter() - t, 1)
+                extra[source] = {k: [r["rewrite"] for r in rws] for k, rws in zip(keys, found)}
+                block[f"{source}_pairs"] = _pairs_block(ev, keys, found, wanted)
             block["lexicon_mapped_words"] = len(sources.lexicon.terms)
+            block["candidate_auc"] = _candidate_auc(sources, ev, keys)
         dictionary = pd.DataFrame({"query_norm": keys, "rewrites": rewrites, "query_freq": wanted["query_freq"].to_numpy()})
         result, frames, _ = ev.slice(dictionary, set(keys), {}, extra)
         frames[COMBINED] = frames.pop("qrw")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from ..golden_relevance import GoldenPair, measure
+from ..grounding import GroundedScorer
 from .infer import InferSettings, calibrated, task_placement
 
 GOLDEN_SCHEMA = "i long, relevance double"
@@ -26,6 +27,8 @@ def make_golden_fn(settings: InferSettings):
 
         _, _, gpu = task_placement()
         scorer = get_engine(settings.engine, settings.scorer_dir or settings.model_dir, device=gpu)
+        if settings.grounding is not None:  # the same score the threshold means (rewrite.grounding)
+            scorer = GroundedScorer(scorer, settings.grounding)
         for batch in batches:
             cols = batch.to_pydict()
             if not cols["i"]:

@@ -37,6 +37,7 @@ from pyspark.sql import types as T
 from ..calibration import Calibration, resolve_min_relevance
 from ..config import EngineSection, RewriteSection
 from ..engine.base import Decoding, EngineStats
+from ..grounding import GroundedScorer
 from ..tables import DICTIONARY_SCHEMA, arrow_schema
 from .postprocess import CleanCandidate, clean_candidates, rank
 from .lexical import with_lexicon
@@ -97,15 +98,20 @@ class InferSettings:
     #: The catalog's title index (qrw.retrieval.TitleIndex) whose nearest titles join the candidates; None: none.
     retriever: object | None = None
     retrieval_candidates: int = 0
+    #: ``always`` or ``no_match`` (rewrite.retrieval_when: titles only for null-result queries).
+    retrieval_when: str = "always"
+    #: Scores by the catalog titles each candidate retrieves (qrw.grounding.Grounding); None: by its text.
+    grounding: object | None = None
     #: The term lexicon (qrw.lexicon.Lexicon) whose rewrite of each query joins the candidates; None: none.
     lexicon: object | None = None
 
     @classmethod
     def from_config(cls, engine: EngineSection, rewrite: RewriteSection, *, model_dir: str, model_version: str, progress_dir: str | None = None, scoring=None, policy_version: str | None = None,
-                    retriever=None, lexicon=None) -> "InferSettings":
+                    retriever=None, lexicon=None, grounding=None) -> "InferSettings":
         """``scoring`` (:class:`qrw.rewrite.scoring.Scoring`) names the scorer, its calibration and the threshold;
-        ``retriever`` (:func:`qrw.rewrite.retrieved.load_index`) adds catalog titles to the candidates,
-        ``lexicon`` (:func:`qrw.rewrite.lexical.load_lexicon`) the lexicon's rewrite."""
+        ``retriever`` (:func:`qrw.rewrite.retrieved.load_catalog`) adds catalog titles to the candidates,
+        ``lexicon`` (:func:`qrw.rewrite.lexical.load_lexicon`) the lexicon's rewrite; ``grounding``
+        (:func:`qrw.rewrite.retrieved.load_catalog`) scores each candidate by the titles it retrieves."""
         if scoring is None:
             min_relevance, _ = resolve_min_relevance(rewrite.min_relevance, None)
         else:
@@ -130,6 +136,8 @@ class InferSettings:
             calibration=None if scoring is None else scoring.calibration,
             retriever=retriever,
             retrieval_candidates=rewrite.retrieval_candidates if retriever is not None else 0,
+            retrieval_when=rewrite.retrieval_when,
+            grounding=grounding,
             lexicon=lexicon,
         )
 
@@ -232,10 +240,13 @@ def engine_chunk(keys: list[str], engine, settings: InferSettings, scorer=None) 
     Only ever called on one thread at a time for a given engine (see :func:`infer_partition`).
     """
     scorer = engine if scorer is None else scorer
+    if settings.grounding is not None:
+        scorer = GroundedScorer(scorer, settings.grounding)
     t0 = time.perf_counter()
     generated, gen_errors = call_isolating_failures(lambda qs: engine.generate(qs, settings.decoding), list(keys))
-    generated = with_retrieved(list(keys), generated, gen_errors, settings.retriever, settings.retrieval_candidates)
-    generated = with_lexicon(list(keys), generated, gen_errors, settings.lexicon)
+    respelled = settings.lexicon.rewrites(list(keys)) if settings.lexicon is not None else None
+    generated = with_retrieved(list(keys), generated, gen_errors, settings.retriever, settings.retrieval_candidates, settings.retrieval_when, respelled)
+    generated = with_lexicon(list(keys), generated, gen_errors, settings.lexicon, respelled)
     max_chars = settings.max_rewrite_chars
     cleaned = [clean_candidates(key, cands or [], max_chars) for key, cands in zip(keys, generated)]
     pairs = [(key, c.text) for key, cl in zip(keys, cleaned) for c in cl]

@@ -27,6 +27,7 @@ from pyspark.sql import functions as F
 from ..config import QrwConfig
 from ..errors import QrwError
 from ..io import read_search_log, write_rejects
+from ..grounding import Grounding
 from ..lexicon import Lexicon
 from ..retrieval import TitleIndex
 from ..manifest import MANIFEST, check_tagging_quality, read_manifest, require_weights
@@ -36,7 +37,7 @@ from .infer import OUTPUT_SCHEMA, InferSettings, make_infer_fn
 from .progress import query_progress
 from .resources import inference_profile
 from .lexical import lexicon_source_version, load_lexicon
-from .retrieved import candidate_source_version, load_index
+from .retrieved import candidate_source_version, load_catalog
 from .scoring import Scoring, resolve_scoring
 from .runs import RunSummary, claim_table, input_fingerprint, is_concurrent_commit, make_run_id, output_settings, read_run, record_run, utc_now
 from .selection import QUERY_COLUMNS, record_user_sketches, select_queries
@@ -83,12 +84,15 @@ class RunContext:
     retriever: TitleIndex | None = None
     #: The term lexicon whose rewrite joins the candidates (qrw.rewrite.lexical); None: none.
     lexicon: Lexicon | None = None
+    #: Scores by the titles each candidate retrieves (rewrite.grounding, qrw.grounding); None: by its text.
+    grounding: Grounding | None = None
 
 
 def infer_settings(ctx: RunContext, progress_dir: str | None = None) -> InferSettings:
     return InferSettings.from_config(
         ctx.cfg.engine, ctx.cfg.rewrite, model_dir=ctx.model, model_version=ctx.model_version, progress_dir=progress_dir,
         scoring=ctx.scoring, policy_version=ctx.policy_version, retriever=ctx.retriever, lexicon=ctx.lexicon,
+        grounding=ctx.grounding,
     )
 
 
@@ -251,9 +255,9 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
 
         golden = read_pairs(spark, cfg.serve.golden_relevance)  # a bad file fails before anything is read or claimed
 
-    retriever = load_index(spark, cfg.rewrite)  # a bad catalog fails before anything is read or claimed
+    retriever, grounding = load_catalog(spark, cfg.rewrite)  # a bad catalog fails before anything is read or claimed
     lexicon = load_lexicon(cfg.rewrite)  # so does a wrong lexicon directory
-    model_version = candidate_source_version(scoring.dictionary_model_version(policy_version), retriever, cfg.rewrite.retrieval_candidates)
+    model_version = candidate_source_version(scoring.dictionary_model_version(policy_version), retriever, cfg.rewrite.retrieval_candidates, cfg.rewrite.retrieval_when)
     model_version = lexicon_source_version(model_version, lexicon)
     fingerprint = input_fingerprint(spark, search_log)
     loaded = read_search_log(spark, search_log, cfg.input, fmt)
@@ -266,7 +270,7 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
     settings = {**output_settings(cfg), "scoring": {**scoring.settings(), "golden_relevance": cfg.serve.golden_relevance}}
     run_id = make_run_id(search_log=search_log, fingerprint=fingerprint, model_version=model_version, window=selection.window.as_dict(), settings=settings)
     ctx = RunContext(spark=spark, cfg=cfg, search_log=search_log, model=model, table=table, model_version=model_version, run_id=run_id, started=started, timings=timings,
-                     scoring=scoring, policy_version=policy_version, retriever=retriever, lexicon=lexicon)
+                     scoring=scoring, policy_version=policy_version, retriever=retriever, lexicon=lexicon, grounding=grounding)
     base = RunSummary.begin(
         ctx,
         fingerprint=fingerprint,

@@ -20,13 +20,16 @@ def load_lexicon(rewrite: RewriteSection) -> Lexicon | None:
     return load(rewrite.lexicon) if rewrite.lexicon else None
 
 
-def with_lexicon(keys: list[str], generated: list, errors: list[str | None], lexicon: Lexicon | None) -> list:
-    """Each query's candidates plus the lexicon's rewrite, when it has one (none for a query the engine failed on)."""
+def with_lexicon(keys: list[str], generated: list, errors: list[str | None], lexicon: Lexicon | None, texts: list[str | None] | None = None) -> list:
+    """Each query's candidates plus the lexicon's rewrite, when it has one (none for a query the engine failed on).
+
+    ``texts``: the lexicon's rewrites of ``keys`` when the caller already has them."""
     if lexicon is None:
         return generated
+    texts = lexicon.rewrites(keys) if texts is None else texts
     out = list(generated)
-    for i, (key, err) in enumerate(zip(keys, errors)):
-        text = lexicon.rewrite(key) if err is None else None
+    for i, (text, err) in enumerate(zip(texts, errors)):
+        text = text if err is None else None
         if text and all(c.text != text for c in (generated[i] or [])):
             out[i] = [*(generated[i] or []), Candidate(text=text, logprob=float("nan"), num_tokens=0)]
     return out

@@ -16,13 +16,11 @@ from pyspark.sql import SparkSession
 from ..config import RewriteSection
 from ..engine.base import Candidate
 from ..errors import QrwError
+from ..grounding import Grounding
 from ..retrieval import TitleIndex
 
 
-def load_index(spark: SparkSession, rewrite: RewriteSection, fmt: str | None = None) -> TitleIndex | None:
-    """The catalog's title index, or None when ``rewrite.catalog`` is unset or no candidates are asked for."""
-    if not rewrite.catalog or rewrite.retrieval_candidates <= 0:
-        return None
+def _catalog_titles(spark: SparkSession, rewrite: RewriteSection, fmt: str | None) -> list[str]:
     from ..io.readers import read_catalog
 
     loaded = read_catalog(spark, rewrite.catalog, fmt)
@@ -32,14 +30,41 @@ def load_index(spark: SparkSession, rewrite: RewriteSection, fmt: str | None = N
             f"{rewrite.catalog} has no valid products ({loaded.total} rows): the nightly job cannot retrieve "
             "candidate titles from it; pass another --catalog, or none (rewrite.catalog=null)"
         )
-    return TitleIndex(titles)
+    return titles
 
 
-def with_retrieved(keys: list[str], generated: list, errors: list[str | None], index: TitleIndex | None, n: int) -> list:
-    """Each query's generated candidates plus its ``n`` nearest titles (none for a query the engine failed on)."""
+def load_catalog(spark: SparkSession, rewrite: RewriteSection, fmt: str | None = None) -> tuple[TitleIndex | None, Grounding | None]:
+    """What the job takes from ``rewrite.catalog``: the title index (None when no titles are asked
+    for) and the grounding of scores (None unless ``rewrite.grounding``); read once for both."""
+    wants_titles = bool(rewrite.catalog) and rewrite.retrieval_candidates > 0
+    if rewrite.grounding > 0 and not rewrite.catalog:
+        raise QrwError(f"rewrite.grounding={rewrite.grounding} scores each candidate by the catalog titles it retrieves: "
+                       "pass the catalog (qrw rewrite --catalog PATH), or set rewrite.grounding=0")
+    if not wants_titles and rewrite.grounding <= 0:
+        return None, None
+    titles = _catalog_titles(spark, rewrite, fmt)
+    index = TitleIndex(titles) if wants_titles else None
+    grounding = Grounding(titles, rewrite.grounding) if rewrite.grounding > 0 else None
+    return index, grounding
+
+
+def with_retrieved(keys: list[str], generated: list, errors: list[str | None], index: TitleIndex | None, n: int, when: str = "always",
+                   respelled: list[str | None] | None = None) -> list:
+    """Each query's candidates plus its ``n`` nearest titles (none for a query the engine failed on).
+
+    ``when="no_match"`` (``rewrite.retrieval_when``): only for a null-result query, one that no title
+    matches (:meth:`TitleIndex.matches`) as typed nor as the lexicon spells it (``respelled``: its
+    rewrite of each key, None where it has none). On the large world, titles added to every query
+    cost a third of the queries a product the query alone found; added to null-result queries
+    they cost almost none (docs/results.md, session 12). The LLM's candidates do not count:
+    nearly every query gets one that matches some title, which says nothing about the query.
+    """
     if index is None or n <= 0:
         return generated
     ok = [i for i, err in enumerate(errors) if err is None]
+    if when == "no_match":
+        respelled = respelled or [None] * len(keys)
+        ok = [i for i in ok if not index.matches(keys[i]) and not (respelled[i] and index.matches(respelled[i]))]
     found = index.nearest([keys[i] for i in ok], n)
     out = list(generated)
     for i, titles in zip(ok, found):
@@ -47,9 +72,11 @@ def with_retrieved(keys: list[str], generated: list, errors: list[str | None], i
     return out
 
 
-def candidate_source_version(model_version: str, index: TitleIndex | None, n: int) -> str:
+def candidate_source_version(model_version: str, index: TitleIndex | None, n: int, when: str = "always") -> str:
     """The rows' model_version, naming the titles when they are a candidate source.
 
-    So the incremental skip redoes entries when the catalog (or how many titles join) changes.
+    So the incremental skip redoes entries when the catalog (or how many titles join, or when) changes.
     """
-    return model_version if index is None or n <= 0 else f"{model_version}+titles:{index.digest}x{n}"
+    if index is None or n <= 0:
+        return model_version
+    return f"{model_version}+titles:{index.digest}x{n}" + ("" if when == "always" else f"@{when}")

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..calibration import Calibration, read_calibration, resolve_min_relevance
 from ..config import QrwConfig
 from ..errors import QrwError
+from ..grounding import scoring_version
 from ..manifest import MANIFEST, read_manifest, require_weights
 from ..relevance_model import is_relevance_model
 
@@ -33,6 +34,8 @@ class Scoring:
     calibration: Calibration | None
     min_relevance: float
     min_relevance_source: str
+    #: Catalog titles each candidate is judged by (rewrite.grounding, qrw.grounding); 0: its own text.
+    grounding: int = 0
 
     def summary(self) -> dict:
         """What the run summary and log say about scoring."""
@@ -44,6 +47,7 @@ class Scoring:
             "calibration": None if cal is None else {"method": cal.method, "digest": cal.digest, "target_precision": cal.target_precision, "threshold": cal.threshold},
             "min_relevance_applied": self.min_relevance,
             "min_relevance_source": self.min_relevance_source,
+            "grounding": self.grounding,
         }
 
     def settings(self) -> dict:
@@ -52,6 +56,7 @@ class Scoring:
             "scorer_model_version": None if self.is_policy else self.model_version,
             "calibration": None if self.calibration is None else self.calibration.digest,
             "min_relevance_applied": self.min_relevance,
+            **({"grounding": self.grounding} if self.grounding else {}),
         }
 
     def dictionary_model_version(self, policy_version: str) -> str:
@@ -63,6 +68,8 @@ class Scoring:
         parts = [policy_version]
         if not self.is_policy:
             parts.append(f"scorer:{self.model_version}")
+        if self.grounding:
+            parts.append(f"grounded{self.grounding}")
         if self.calibration is not None:
             parts.append(f"cal:{self.calibration.digest}")
         return "+".join(parts)
@@ -104,7 +111,8 @@ def resolve_scoring(cfg: QrwConfig, *, policy: str, policy_version: str) -> Scor
             raise QrwError(f"rewrite.scorer_model: {directory} is not a model directory")
         require_weights(directory)
         version = str(read_manifest(directory)["model_version"])
-    manifest_version = None if fake and not lexical else version
+    manifest_version = None if fake and not lexical else scoring_version(version, cfg.rewrite.grounding)
     cal = read_calibration(directory, manifest_version)
     threshold, source = resolve_min_relevance(cfg.rewrite.min_relevance, cal, directory)
-    return Scoring(model_dir=directory, model_version=version, is_policy=is_policy, calibration=cal, min_relevance=threshold, min_relevance_source=source)
+    return Scoring(model_dir=directory, model_version=version, is_policy=is_policy, calibration=cal, min_relevance=threshold, min_relevance_source=source,
+                   grounding=cfg.rewrite.grounding)

@@ -74,3 +74,64 @@ def test_without_a_catalog_the_job_is_unchanged_and_a_bad_catalog_fails_before_a
         with pytest.raises(QrwError, match="catalog|title|missing|exist"):
             run_rewrite(make_cfg(f"rewrite.catalog={catalog}"), search_log=log, model="fake", table=str(table))
         assert not table.exists(), "nothing is claimed or written for a run that cannot start"
+
+
+def test_a_title_matches_a_text_holding_its_words_or_all_but_one_of_four_or_more():
+    index = TitleIndex(TITLES)
+    assert index.matches("running shoes") and index.matches("Shoes Running")  # order does not matter
+    assert not index.matches("running sandals") and not index.matches("") and not index.matches("zzz")
+    assert index.matches("usb c cable 2m blue")  # 5 words, a title holds 4 of them
+    assert not index.matches("usb c cable red blue")  # a title holds only 3 of 5
+
+
+def test_with_no_match_titles_join_only_null_result_queries():
+    index = TitleIndex(TITLES)
+    keys = ["running shoes", "runing shoos", "kidz toyz", "garden hoze"]
+    gen = [[], [], [Candidate("kids toys", -0.5, 2)], []]  # an LLM candidate that matches does not count
+    respelled = [None, None, None, "garden hose"]  # the lexicon spells the last as the catalog does
+    out = with_retrieved(keys, gen, [None] * 4, index, 1, "no_match", respelled)
+    assert [len(c) for c in out] == [0, 1, 2, 0]  # matched query: none; null queries: one title; respelled match: none
+    assert out[1][0].text == index.nearest(["runing shoos"], 1)[0][0]
+    assert [len(c) for c in with_retrieved(keys, gen, [None] * 4, index, 1)] == [1, 1, 2, 1]  # always
+    assert candidate_source_version("m", index, 1, "no_match") == f"m+titles:{index.digest}x1@no_match"
+
+
+def test_grounded_scores_come_from_the_titles_each_candidate_retrieves(spark, log, tmp_path):
+    """rewrite.grounding through the real job: a relevance model scores (query, retrieved title), not (query, rewrite)."""
+    import json
+    import sys
+
+    from qrw import relevance_model
+    from qrw.engine.relevance import RelevanceScorer
+    from qrw.grounding import GroundedScorer, Grounding
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from test_relevance_model import labelled_pairs
+
+    scorer_dir = tmp_path / "relevance"
+    relevance_model.save(relevance_model.fit(labelled_pairs(600, seed=0)), scorer_dir, metrics={"relevance_accuracy": 0.9, "majority_rate": 0.5})
+    version = json.loads((scorer_dir / "qrw_model.json").read_text())["model_version"]
+    catalog = _catalog(spark, tmp_path / "catalog", TITLES)
+    table = str(tmp_path / "grounded")
+    cfg = make_cfg(f"rewrite.catalog={catalog}", "rewrite.retrieval_candidates=1", f"rewrite.scorer_model={scorer_dir}", "rewrite.grounding=2",
+                   "rewrite.top_k=20", "rewrite.min_tagging_margin=null")
+    summary = run_rewrite(cfg, search_log=log, model="fake", table=table)
+    assert "+grounded2" in summary["model_version"] and json.loads(summary["settings"])["scoring"]["grounding"] == 2
+    grounded = GroundedScorer(RelevanceScorer(scorer_dir), Grounding(TITLES, 2))
+    rows = read_dictionary(spark, table)
+    checked = 0
+    for key in PLAIN:
+        rewrites = rows[key]["rewrites"]
+        want = grounded.score([(key, r["rewrite"]) for r in rewrites])
+        for r, w in zip(rewrites, want):
+            assert r["relevance"] == pytest.approx(w), (key, r)
+            checked += 1
+    assert checked and read_runs(spark, table)[summary["run_id"]]["status"] == "succeeded"
+    assert version in summary["model_version"]
+
+
+def test_grounding_without_a_catalog_fails_before_any_work(spark, log, tmp_path):
+    table = tmp_path / "dict"
+    with pytest.raises(QrwError, match="rewrite.grounding=3.*--catalog"):
+        run_rewrite(make_cfg("rewrite.grounding=3"), search_log=log, model="fake", table=str(table))
+    assert not table.exists()
