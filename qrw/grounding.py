@@ -11,9 +11,14 @@ examples, qrw.data.labels). On the large world's dev split it separates kept fro
 drifting candidates with an AUC of 0.86 against 0.81 for the pair's own text
 (docs/results.md, session 12).
 
-The retriever is :class:`qrw.offline_search.OfflineSearch` (bm25s, OR semantics) over the
-catalog's normalized titles: the job's own view of the catalog, not the evaluation's
-AND-like engine (qrw.eval.search), so the score is not fitted to its judge.
+What a rewrite retrieves: the catalog titles that hold its words (all of them, or all but one
+from 4 words on: :func:`qrw.retrieval.matching`, the rule of the null-result check), ranked
+by BM25 (bm25s) over the titles. A lexical engine is conjunctive; an OR retriever would
+ground "breville laptop" in a Breville espresso machine (the rare brand word ranks first)
+and pass a drifted rewrite for "breville espresso maker" (the sample world's golden set caught
+that). The rule is qrw's own, not the evaluation's engine (qrw.eval.search: BM25 with
+minimum-should-match 3<75% over title, brand and category), so the score is not fitted to its
+judge.
 
 Calibration follows the score's meaning: with ``rewrite.grounding`` set, ``qrw train
 calibrate`` fits on the dev pairs whose rewrite is a catalog title (the pairs a grounded
@@ -29,8 +34,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+import numpy as np
+
 from .normalize import normalize
-from .offline_search import OfflineSearch
+from .retrieval import matching, postings_of
 
 
 def scoring_version(model_version: str, k: int) -> str:
@@ -48,7 +55,11 @@ class Grounding:
         self.titles = sorted({n for n in (normalize(t) for t in titles if t) if n})
         if not self.titles:
             raise ValueError("no catalog title survived normalize(): grounding needs at least one")
-        self._search = OfflineSearch((t, t) for t in self.titles)
+        import bm25s
+
+        self._postings = postings_of(self.titles)
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([t.split() for t in self.titles], show_progress=False)
 
     @property
     def digest(self) -> str:
@@ -56,8 +67,18 @@ class Grounding:
         return hashlib.sha256("\n".join(self.titles).encode()).hexdigest()[:12]
 
     def retrieved(self, rewrites: Sequence[str]) -> list[list[str]]:
-        """Per rewrite, the top ``k`` titles it retrieves (none when no title shares a word)."""
-        return self._search.search(list(rewrites), k=self.k)
+        """Per rewrite, the top ``k`` titles that hold its words, by BM25 (none when no title does)."""
+        out: list[list[str]] = []
+        for rewrite in rewrites:
+            hits = matching(self._postings, rewrite, len(self.titles))
+            if not len(hits):
+                out.append([])
+                continue
+            words = [w for w in set(normalize(rewrite).split()) if w in self._postings]
+            scores = np.asarray(self._bm25.get_scores(words))[hits]
+            order = np.lexsort((hits, -scores))[: self.k]  # ties: alphabetical (titles are sorted)
+            out.append([self.titles[hits[i]] for i in order])
+        return out
 
 
 class GroundedScorer:

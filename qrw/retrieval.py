@@ -30,6 +30,29 @@ _BLOCK = 256
 RELAX_FROM_WORDS = 4
 
 
+def postings_of(titles: Sequence[str]) -> dict[str, np.ndarray]:
+    """word -> indices of the (normalized) titles holding it."""
+    postings: dict[str, list[int]] = {}
+    for i, title in enumerate(titles):
+        for word in set(title.split()):
+            postings.setdefault(word, []).append(i)
+    return {w: np.asarray(ix, dtype=np.int64) for w, ix in postings.items()}
+
+
+def matching(postings: dict[str, np.ndarray], text: str, n_titles: int) -> np.ndarray:
+    """Indices of the titles holding the text's words: all of them, or all but one from
+    :data:`RELAX_FROM_WORDS` distinct words on (empty for a text without words)."""
+    words = set(normalize(text).split())
+    if not words:
+        return np.zeros(0, dtype=np.int64)
+    need = len(words) - 1 if len(words) >= RELAX_FROM_WORDS else len(words)
+    found = [postings[w] for w in words if w in postings]
+    if len(found) < need or not found:
+        return np.zeros(0, dtype=np.int64)
+    counts = np.bincount(np.concatenate(found), minlength=n_titles)
+    return np.flatnonzero(counts >= need)
+
+
 class TitleIndex:
     """Normalized, distinct catalog titles and their trigram TF-IDF vectors (picklable)."""
 
@@ -41,11 +64,7 @@ class TitleIndex:
             raise ValueError("no catalog title survived normalize(): an index needs at least one")
         self._vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3))
         self._matrix = self._vec.fit_transform(self.titles).T.tocsr()
-        postings: dict[str, list[int]] = {}
-        for i, title in enumerate(self.titles):
-            for word in set(title.split()):
-                postings.setdefault(word, []).append(i)
-        self._postings = {w: np.asarray(ix, dtype=np.int64) for w, ix in postings.items()}
+        self._postings = postings_of(self.titles)
 
     def matches(self, text: str) -> bool:
         """Does some title hold the text's words (all, or all but one from RELAX_FROM_WORDS words on)?
@@ -54,15 +73,7 @@ class TitleIndex:
         matches finds (next to) nothing in a lexical engine, so a title added for it cannot push
         the query's own results out.
         """
-        words = set(normalize(text).split())
-        if not words:
-            return False
-        need = len(words) - 1 if len(words) >= RELAX_FROM_WORDS else len(words)
-        found = [self._postings[w] for w in words if w in self._postings]
-        if len(found) < need:
-            return False
-        counts = np.bincount(np.concatenate(found), minlength=len(self.titles))
-        return bool((counts >= need).any())
+        return bool(len(matching(self._postings, text, len(self.titles))))
 
     @property
     def digest(self) -> str:

@@ -56,6 +56,8 @@ def test_a_rewrite_is_scored_by_the_best_title_it_retrieves():
     assert got[0] == pytest.approx(2 / 3)  # "acme leather sofa 3 seater" holds acme and leather
     assert got[1] == 0.0  # retrieves only a kettle: none of the query's words
     assert got[2] == 0.0  # retrieves nothing: a rewrite that finds nothing cannot help
+    # no title holds both words: a lexical engine returns nothing, though "acme" alone would find a sofa
+    assert grounded.score([("acme leather settee", "acme kettle")]) == [0.0]
     assert all(t in g.titles for _, t in scorer.calls[0]), "the scorer judged (query, title) pairs, not the rewrite's text"
     assert grounded.model_version == "overlap-v1"  # everything else is the wrapped scorer's
 
