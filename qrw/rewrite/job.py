@@ -259,6 +259,8 @@ def run_rewrite(cfg: QrwConfig, *, search_log: str, model: str, table: str, fmt:
     lexicon = load_lexicon(cfg.rewrite)  # so does a wrong lexicon directory
     model_version = candidate_source_version(scoring.dictionary_model_version(policy_version), retriever, cfg.rewrite.retrieval_candidates, cfg.rewrite.retrieval_when)
     model_version = lexicon_source_version(model_version, lexicon)
+    if grounding is not None and retriever is None:  # grounded scores depend on the catalog: a new one redoes entries
+        model_version = f"{model_version}+catalog:{grounding.digest}"
     fingerprint = input_fingerprint(spark, search_log)
     loaded = read_search_log(spark, search_log, cfg.input, fmt)
     if loaded.valid_count == 0:

@@ -130,6 +130,15 @@ def test_grounded_scores_come_from_the_titles_each_candidate_retrieves(spark, lo
     assert version in summary["model_version"]
 
 
+def test_grounding_alone_names_the_catalog_so_a_new_one_redoes_entries(spark, log, tmp_path):
+    from qrw.grounding import Grounding
+
+    catalog = _catalog(spark, tmp_path / "catalog", TITLES)
+    summary = run_rewrite(make_cfg(f"rewrite.catalog={catalog}", "rewrite.retrieval_candidates=0", "rewrite.grounding=2"),
+                          search_log=log, model="fake", table=str(tmp_path / "dict"))
+    assert summary["model_version"].endswith(f"+catalog:{Grounding(TITLES, 2).digest}") and "+titles:" not in summary["model_version"]
+
+
 def test_grounding_without_a_catalog_fails_before_any_work(spark, log, tmp_path):
     table = tmp_path / "dict"
     with pytest.raises(QrwError, match="rewrite.grounding=3.*--catalog"):
