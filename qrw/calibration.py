@@ -249,14 +249,14 @@ def read_calibration(model_dir: str | Path, model_version: str | None = None) ->
         raise QrwError(f"{path} is not a JSON object; refit it with `qrw train calibrate --model {model_dir}`")
     cal = Calibration.from_dict(obj, str(path))
     if model_version is not None and cal.model_version is not None and cal.model_version != model_version:
-        fitted, now = cal.model_version.split("+grounded")[0], model_version.split("+grounded")[0]
-        if fitted == now:  # same weights, other grounding (qrw.grounding.scoring_version): another score
-            def said(v: str) -> str:
-                return f"rewrite.grounding={v.split('+grounded')[1]}" if "+grounded" in v else "rewrite.grounding=0"
+        from .grounding import parse_scoring_version
 
+        (fitted, fitted_k), (now, now_k) = parse_scoring_version(cal.model_version), parse_scoring_version(model_version)
+        if fitted == now:  # same weights, other grounding: another score
             raise QrwError(
-                f"{path} was fitted on scores with {said(cal.model_version)}, but this run scores with {said(model_version)}: "
-                f"refit it with `qrw train calibrate --model {model_dir} --data DIR --set {said(model_version)}`, or run with {said(cal.model_version)}"
+                f"{path} was fitted on scores with rewrite.grounding={fitted_k}, but this run scores with rewrite.grounding={now_k}: "
+                f"refit it with `qrw train calibrate --model {model_dir} --data DIR --set rewrite.grounding={now_k}`, "
+                f"or run with rewrite.grounding={fitted_k}"
             )
         raise QrwError(
             f"{path} was fitted on model {cal.model_version}, but {model_dir} is now {model_version} (retrained?): "

@@ -30,6 +30,19 @@ _BLOCK = 256
 RELAX_FROM_WORDS = 4
 
 
+def normalized_titles(titles: Sequence[str | None]) -> list[str]:
+    """The distinct non-empty normalized titles, sorted; a clear error when none is left."""
+    out = sorted({n for n in (normalize(t) for t in titles if t) if n})
+    if not out:
+        raise ValueError("no catalog title survived normalize(): an index needs at least one")
+    return out
+
+
+def titles_digest(titles: Sequence[str]) -> str:
+    """Short identity of normalized titles (names a catalog in rows' model_version)."""
+    return hashlib.sha256("\n".join(titles).encode()).hexdigest()[:12]
+
+
 def postings_of(titles: Sequence[str]) -> dict[str, np.ndarray]:
     """word -> indices of the (normalized) titles holding it."""
     postings: dict[str, list[int]] = {}
@@ -59,12 +72,11 @@ class TitleIndex:
     def __init__(self, titles: Sequence[str]):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self.titles = sorted({n for n in (normalize(t) for t in titles if t) if n})
-        if not self.titles:
-            raise ValueError("no catalog title survived normalize(): an index needs at least one")
+        self.titles = normalized_titles(titles)
         self._vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3))
         self._matrix = self._vec.fit_transform(self.titles).T.tocsr()
-        self._postings = postings_of(self.titles)
+        #: word -> indices of the titles holding it (:func:`matching`; qrw.grounding reuses it)
+        self.postings = postings_of(self.titles)
 
     def matches(self, text: str) -> bool:
         """Does some title hold the text's words (all, or all but one from RELAX_FROM_WORDS words on)?
@@ -73,13 +85,12 @@ class TitleIndex:
         matches finds (next to) nothing in a lexical engine, so a title added for it cannot push
         the query's own results out.
         """
-        return bool(len(matching(self._postings, text, len(self.titles))))
+        return bool(len(matching(self.postings, text, len(self.titles))))
 
     @property
     def digest(self) -> str:
         """Short identity of the titles (names the candidate source in the rows' model_version)."""
-        h = hashlib.sha256("\n".join(self.titles).encode()).hexdigest()
-        return h[:12]
+        return titles_digest(self.titles)
 
     def nearest(self, queries: Sequence[str], n: int) -> list[list[str]]:
         """Per query, up to ``n`` titles by descending cosine (ties: alphabetical); none share a trigram: []."""

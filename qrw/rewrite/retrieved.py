@@ -44,7 +44,7 @@ def load_catalog(spark: SparkSession, rewrite: RewriteSection, fmt: str | None =
         return None, None
     titles = _catalog_titles(spark, rewrite, fmt)
     index = TitleIndex(titles) if wants_titles else None
-    grounding = Grounding(titles, rewrite.grounding) if rewrite.grounding > 0 else None
+    grounding = Grounding(titles, rewrite.grounding, index=index) if rewrite.grounding > 0 else None
     return index, grounding
 
 
